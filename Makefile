@@ -1,0 +1,56 @@
+# FITN7 axe 3 assistant. Two commands matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.10 (Rasa 3.6 refuses 3.11): the plain command, else a pyenv install of it.
+PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+MODEL := models/fitn7.tar.gz
+RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
+
+.PHONY: help install referential train run shell test test-engine test-rasa test-web browser bench clean
+
+help:
+	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
+	@echo "make test  - install if needed, run every test"
+	@echo "make shell - talk to the assistant in the terminal"
+	@echo "make bench - print the benchmark figures"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY310)" || { echo "Python 3.10 introuvable (Rasa 3.6 exige Python 3.10)"; exit 1; }
+	@test -x $(PY) || $(PY310) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24" wheel "setuptools>=61"
+	$(PY) -m pip install -q -e '.[model,test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Load the committed referential extract into the database (skipped when already loaded).
+referential: install
+	$(BIN)/assistant referential load
+
+$(MODEL): $(RASA_INPUTS) | $(STAMP)
+	$(BIN)/rasa train --fixed-model-name fitn7 --out models
+
+train: $(MODEL)
+
+run: install referential train
+	@bash scripts/run.sh
+
+shell: install referential train
+	@bash scripts/run.sh --shell
+
+test-engine: install referential
+	$(BIN)/pytest -q tests --ignore=tests/e2e
+
+test: test-engine
+
+bench: install referential
+	$(PY) scripts/bench_engine.py
+
+clean:
+	rm -rf models .rasa var/*.sqlite*

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Start every process of the assistant on one machine; Ctrl-C stops them all.
+#   scripts/run.sh          action server (5055), Rasa REST + socket.io (5005), web page (8000)
+#   scripts/run.sh --shell  action server, then a terminal conversation
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f .env ] && set -a && . ./.env && set +a
+BIN=.venv/bin
+export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/fitn7.sqlite}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+RASA_PORT="${RASA_PORT:-5005}"
+WEB_PORT="${WEB_PORT:-8000}"
+CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"
+mkdir -p var
+pids=()
+cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+$BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 2>&1 &
+pids+=($!)
+
+if [ "${1:-}" = "--shell" ]; then
+  $BIN/rasa shell --model models/fitn7.tar.gz --endpoints endpoints.yml
+  exit 0
+fi
+
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
+# shellcheck disable=SC2086
+$BIN/rasa run --model models/fitn7.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" >var/rasa.log 2>&1 &
+pids+=($!)
+
+if [ -f web/server.py ]; then
+  $BIN/python -m web.server --port "$WEB_PORT" >var/web.log 2>&1 &
+  pids+=($!)
+fi
+
+echo "Démarrage… (journaux dans var/*.log)"
+for i in $(seq 1 120); do
+  curl -fs "http://localhost:$RASA_PORT/" >/dev/null 2>&1 && break
+  sleep 1
+done
+echo
+echo "  Assistant (REST) : http://localhost:$RASA_PORT/webhooks/rest/webhook"
+echo "  Page de démonstration et tchat : http://localhost:$WEB_PORT/"
+echo "  File de tri (helpdesk) : http://localhost:$WEB_PORT/triage"
+echo "  Ctrl-C arrête tout."
+wait -n "${pids[@]}" || true
