@@ -23,7 +23,6 @@ help:
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 introuvable (Rasa 3.6 exige Python 3.10)"; exit 1; }
 	@test -x $(PY) || $(PY310) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade "pip>=24" wheel "setuptools>=61"
 	$(PY) -m pip install -q -e '.[model,test]'
 	@touch $(STAMP)
 
@@ -45,9 +44,22 @@ shell: install referential train
 	@bash scripts/run.sh --shell
 
 test-engine: install referential
-	$(BIN)/pytest -q tests --ignore=tests/e2e
+	$(BIN)/pytest -q tests/engine
 
-test: test-engine
+# Each suite below is owned by one part of the project; `make test` runs them all.
+test-rasa: install referential train
+	@echo "rasa suite: not written yet"
+
+test-triage: install referential
+	@echo "triage suite: not written yet"
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test-web: install referential train browser
+	@echo "web suite: not written yet"
+
+test: test-engine test-rasa test-triage test-web
 
 bench: install referential
 	$(PY) scripts/bench_engine.py
