@@ -1,0 +1,567 @@
+"""Store of the helpdesk cases (issue 5): every completed assessment and every hand-off.
+
+    from assistant.cases import CaseStore
+    store = CaseStore.default()          # DATABASE_URL through assistant.db; migrated on first use
+    case_id = store.record(conversation_id, channel, request, assessment, handoff_reason=None)
+
+One case per conversation (`conversation_id` is unique): a later assessment in the same
+conversation updates the case; a hand-off sets its reason without touching the assessment.
+
+SQLAlchemy Core, 2.0 style (future engine). The schema belongs to the Alembic migrations in
+`migrations/` (the tables below mirror them for queries; tests check that they agree). The
+transcript is read from Rasa's SQLTrackerStore table `events` (reflected; absent -> no transcript).
+
+Personal data: the case keeps what the helpdesk needs (collectivity, description, counts, verdict),
+not the contacts, advice or full request; logs carry case ids and verdicts only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, NoSuchTableError, OperationalError, ProgrammingError
+
+from .config import ROOT, VAR_DIR
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = ROOT / "migrations"
+VERSION_TABLE = "triage_alembic_version"
+
+# Status codes stored; labels shown to staff (French).
+STATUSES = {"nouveau": "nouveau", "en_cours": "en cours", "traite": "traité"}
+_STATUS_ALIASES = {
+    "nouveau": "nouveau", "new": "nouveau",
+    "en cours": "en_cours", "en_cours": "en_cours", "encours": "en_cours", "en-cours": "en_cours",
+    "traite": "traite", "traité": "traite", "traitee": "traite", "traitée": "traite", "done": "traite",
+}
+CHANNEL_MAX = 32
+NOTE_MAX = 4000
+
+metadata = sa.MetaData()
+
+cases_table = sa.Table(
+    "triage_cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(128), nullable=False, unique=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("assessed_at", sa.DateTime),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("collectivity_code", sa.String(16)),
+    sa.Column("collectivity_name", sa.String(200)),
+    sa.Column("collectivity_type", sa.String(40)),
+    sa.Column("population", sa.Integer),
+    sa.Column("department", sa.String(3)),
+    sa.Column("description", sa.Text),
+    sa.Column("agents_count", sa.Integer),
+    sa.Column("users_count", sa.Integer),
+    sa.Column("budget_eur", sa.Float),
+    sa.Column("sub_axis", sa.String(2)),
+    sa.Column("eligibility", sa.String(16)),
+    sa.Column("amount_kind", sa.String(16)),
+    sa.Column("amount_eur", sa.Float),
+    sa.Column("amount_explanation", sa.Text),
+    sa.Column("findings", sa.JSON),
+    sa.Column("missing", sa.JSON),
+    sa.Column("summary", sa.Text),
+    sa.Column("handoff_reason", sa.Text),
+    sa.Column("handoff_at", sa.DateTime),
+)
+
+notes_table = sa.Table(
+    "triage_case_notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("triage_cases.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("old_status", sa.String(16)),
+    sa.Column("new_status", sa.String(16)),
+    sa.Column("text", sa.Text),
+)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC (the same on SQLite and PostgreSQL `timestamp without time zone`)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def normalize_status(value: str) -> str:
+    code = _STATUS_ALIASES.get((value or "").strip().lower())
+    if not code:
+        raise InputError(f"statut inconnu « {value} » : choisir parmi nouveau, en cours, traité")
+    return code
+
+
+# --------------------------------------------------------------------------- migrations
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        return ctx.get_current_revision()
+
+
+_thread_lock = threading.Lock()
+_migrated: set[str] = set()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[sa.engine.Connection]:
+    """A connection holding a lock that other processes respect: a PostgreSQL advisory lock, or
+    an exclusive lock on a file next to the SQLite database (VAR_DIR for in-memory/other URLs)."""
+    url = engine.url
+    with _thread_lock:
+        if url.get_backend_name() == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_lock(74703)"))  # arbitrary, ours
+                conn.commit()
+                try:
+                    yield conn
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(74703)"))
+                    conn.commit()
+            return
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            lock_path = Path(url.database + ".migrate.lock")
+        else:
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            lock_path = VAR_DIR / "triage-migrate.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                with engine.connect() as conn:
+                    yield conn
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> str | None:
+    """Upgrade (or downgrade) the case tables under the migration lock; returns the revision."""
+    from alembic import command
+
+    with _migration_lock(engine) as conn:
+        cfg = alembic_config(conn)
+        if downgrade:
+            command.downgrade(cfg, revision)
+        else:
+            command.upgrade(cfg, revision)
+        conn.commit()
+    _migrated.discard(str(engine.url))
+    return current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate to head once per process and URL; cheap when already there."""
+    key = str(engine.url)
+    if key in _migrated:
+        return
+    head = head_revision()
+    if current_revision(engine) != head:
+        migrate(engine, "head")
+    _migrated.add(key)
+
+
+# --------------------------------------------------------------------------- records
+
+@dataclass
+class Note:
+    id: int
+    created_at: dt.datetime
+    kind: str
+    text: str | None
+    old_status: str | None = None
+    new_status: str | None = None
+
+
+@dataclass
+class Case:
+    id: int
+    conversation_id: str
+    channel: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status: str
+    assessed_at: dt.datetime | None = None
+    collectivity_code: str | None = None
+    collectivity_name: str | None = None
+    collectivity_type: str | None = None
+    population: int | None = None
+    department: str | None = None
+    description: str | None = None
+    agents_count: int | None = None
+    users_count: int | None = None
+    budget_eur: float | None = None
+    sub_axis: str | None = None
+    eligibility: str | None = None
+    amount_kind: str | None = None
+    amount_eur: float | None = None
+    amount_explanation: str | None = None
+    findings: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    summary: str | None = None
+    handoff_reason: str | None = None
+    handoff_at: dt.datetime | None = None
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Case":
+        data = dict(row._mapping)
+        for key in ("findings", "missing"):
+            value = data.get(key)
+            if isinstance(value, str):  # a JSON column read back as text by some drivers
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    value = []
+            data[key] = value or []
+        return cls(**data)
+
+
+@dataclass
+class TranscriptLine:
+    at: dt.datetime | None
+    speaker: str  # "user" | "bot"
+    text: str
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def _as_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clip(value: Any, size: int) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text[:size] if text else None
+
+
+def _findings(items: Any) -> list[dict]:
+    """Keep what staff read: rule, status, message, cited section (not internal values)."""
+    out = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        src = item.get("source") or {}
+        out.append({
+            "rule": item.get("rule"),
+            "status": item.get("status"),
+            "message": item.get("message"),
+            "section": src.get("section") if isinstance(src, dict) else None,
+        })
+    return out
+
+
+def _assessment_fields(assessment: dict) -> dict:
+    coll = assessment.get("collectivity") or {}
+    amount = assessment.get("amount") or {}
+    sub_axis = assessment.get("sub_axis")
+    return {
+        "collectivity_code": _clip(coll.get("code"), 16),
+        "collectivity_name": _clip(coll.get("name"), 200),
+        "collectivity_type": _clip(coll.get("type"), 40),
+        "population": _as_int(coll.get("population")),
+        "department": _clip(coll.get("department"), 3),
+        "sub_axis": sub_axis if sub_axis in ("3a", "3b", "3c") else None,
+        "eligibility": _clip(assessment.get("eligibility"), 16),
+        "amount_kind": _clip(amount.get("kind"), 16),
+        "amount_eur": _as_float(amount.get("eur")),
+        "amount_explanation": _clip(amount.get("explanation"), 2000),
+        "findings": _findings(assessment.get("findings")),
+        "missing": [str(m) for m in (assessment.get("missing") or [])],
+        "summary": _clip(assessment.get("summary"), 4000),
+    }
+
+
+def _request_fields(request: dict) -> dict:
+    out = {}
+    if request.get("description") is not None:
+        out["description"] = _clip(request.get("description"), 4000)
+    for key in ("agents_count", "users_count"):
+        if request.get(key) is not None:
+            out[key] = _as_int(request.get(key))
+    if request.get("budget_eur") is not None:
+        out["budget_eur"] = _as_float(request.get("budget_eur"))
+    return out
+
+
+# --------------------------------------------------------------------------- store
+
+class CaseStore:
+    """Cases on one SQLAlchemy engine. Thread- and process-safe for `record` (upsert)."""
+
+    def __init__(self, engine: Engine, migrate_on_first_use: bool = True):
+        self.engine = engine
+        self._ready = not migrate_on_first_use
+
+    @classmethod
+    def default(cls) -> "CaseStore":
+        from .db import get_engine
+
+        return cls(get_engine())
+
+    @classmethod
+    def for_url(cls, url: str) -> "CaseStore":
+        from .db import get_engine
+
+        return cls(get_engine(url))
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            ensure_schema(self.engine)
+            self._ready = True
+
+    # -- writing -------------------------------------------------------------------------
+
+    def record(self, conversation_id: str, channel: str, request: dict | None,
+               assessment: dict | None, handoff_reason: str | None = None) -> int:
+        """Create or update the case of this conversation; returns its id."""
+        conversation_id = (conversation_id or "").strip()
+        if not conversation_id:
+            raise InputError("identifiant de conversation manquant : le dossier n'est pas enregistré")
+        conversation_id = conversation_id[:128]
+        self._ensure()
+        now = utcnow()
+        values: dict[str, Any] = {"updated_at": now}
+        values.update(_request_fields(request or {}))
+        if assessment:
+            values.update(_assessment_fields(assessment))
+            values["assessed_at"] = now
+        reason = _clip(handoff_reason, 2000)
+        if reason:
+            values["handoff_reason"] = reason
+            values["handoff_at"] = now
+        channel = _clip(channel, CHANNEL_MAX) or "inconnu"
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(
+                        sa.select(cases_table.c.id, cases_table.c.status)
+                        .where(cases_table.c.conversation_id == conversation_id)
+                    ).first()
+                    if row is None:
+                        insert = dict(values, conversation_id=conversation_id, channel=channel,
+                                      created_at=now, status="nouveau")
+                        case_id = conn.execute(
+                            cases_table.insert().values(**insert)
+                        ).inserted_primary_key[0]
+                        log.info("triage: case %s created (%s)", case_id, values.get("eligibility"))
+                        return int(case_id)
+                    case_id = row.id
+                    update = dict(values)
+                    if reason and row.status == "traite":
+                        # A new hand-off on a closed case needs a human again: reopen it.
+                        update["status"] = "nouveau"
+                        conn.execute(notes_table.insert().values(
+                            case_id=case_id, created_at=now, kind="status", old_status="traite",
+                            new_status="nouveau", text="Rouvert : nouvelle demande de mise en relation."))
+                    conn.execute(cases_table.update().where(cases_table.c.id == case_id)
+                                 .values(**update))
+                    log.info("triage: case %s updated (%s)", case_id, values.get("eligibility"))
+                    return int(case_id)
+            except IntegrityError:
+                # Another process inserted the same conversation between our select and insert.
+                if attempt == 2:
+                    raise
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    def set_status(self, case_id: int, status: str, note: str | None = None) -> Case:
+        code = normalize_status(status)
+        self._ensure()
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(cases_table.c.status)
+                               .where(cases_table.c.id == case_id)).first()
+            if row is None:
+                raise InputError(f"dossier n° {case_id} introuvable")
+            conn.execute(cases_table.update().where(cases_table.c.id == case_id)
+                         .values(status=code, updated_at=now))
+            conn.execute(notes_table.insert().values(
+                case_id=case_id, created_at=now, kind="status", old_status=row.status,
+                new_status=code, text=_clip(note, NOTE_MAX)))
+        log.info("triage: case %s status %s -> %s", case_id, row.status, code)
+        return self.get(case_id)
+
+    def add_note(self, case_id: int, text: str) -> Case:
+        text = _clip(text, NOTE_MAX)
+        if not text:
+            raise InputError("la note est vide")
+        self._ensure()
+        now = utcnow()
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(cases_table.c.id)
+                            .where(cases_table.c.id == case_id)).first() is None:
+                raise InputError(f"dossier n° {case_id} introuvable")
+            conn.execute(notes_table.insert().values(case_id=case_id, created_at=now,
+                                                     kind="note", text=text))
+            conn.execute(cases_table.update().where(cases_table.c.id == case_id)
+                         .values(updated_at=now))
+        log.info("triage: case %s note added", case_id)
+        return self.get(case_id)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, case_id: int) -> Case:
+        self._ensure()
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(cases_table).where(cases_table.c.id == case_id)).first()
+            if row is None:
+                raise InputError(f"dossier n° {case_id} introuvable")
+            case = Case.from_row(row)
+            notes = conn.execute(sa.select(notes_table).where(notes_table.c.case_id == case_id)
+                                 .order_by(notes_table.c.created_at, notes_table.c.id)).all()
+        case.notes = [Note(id=n.id, created_at=n.created_at, kind=n.kind, text=n.text,
+                           old_status=n.old_status, new_status=n.new_status) for n in notes]
+        return case
+
+    def get_by_conversation(self, conversation_id: str) -> Case | None:
+        self._ensure()
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(cases_table.c.id)
+                               .where(cases_table.c.conversation_id == conversation_id)).first()
+        return self.get(row.id) if row else None
+
+    def select(self, where: list | None = None) -> list[Case]:
+        """Cases matching SQL conditions on `cases_table` (see assistant.triage.Filter)."""
+        self._ensure()
+        query = sa.select(cases_table)
+        for cond in where or []:
+            query = query.where(cond)
+        with self.engine.connect() as conn:
+            return [Case.from_row(r) for r in conn.execute(query.order_by(cases_table.c.id))]
+
+    def transcript(self, conversation_id: str) -> list[TranscriptLine] | None:
+        """User and bot texts of the conversation from Rasa's tracker store (`events`), or None
+        when that table does not exist in this database."""
+        try:
+            events = sa.Table("events", sa.MetaData(), autoload_with=self.engine)
+        except (NoSuchTableError, OperationalError, ProgrammingError):
+            return None
+        cols = events.c
+        needed = ("sender_id", "type_name", "data")
+        if not all(name in cols for name in needed):
+            return None
+        query = (sa.select(events).where(cols.sender_id == conversation_id)
+                 .where(cols.type_name.in_(("user", "bot"))))
+        order = [cols.timestamp] if "timestamp" in cols else []
+        if "id" in cols:
+            order.append(cols.id)
+        query = query.order_by(*order)
+        lines = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                try:
+                    data = json.loads(row.data) if isinstance(row.data, str) else (row.data or {})
+                except ValueError:
+                    data = {}
+                text = data.get("text") if isinstance(data, dict) else None
+                if not text:
+                    continue
+                ts = getattr(row, "timestamp", None)
+                at = None
+                if isinstance(ts, (int, float)):
+                    at = dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
+                lines.append(TranscriptLine(at=at, speaker=row.type_name, text=str(text)))
+        return lines
+
+    # -- retention -----------------------------------------------------------------------
+
+    def purge(self, older_than_days: int, dry_run: bool = False) -> dict:
+        """Remove cases not updated for `older_than_days` days, their notes and their transcript
+        (Rasa `events` of those conversation ids), and the transcripts of conversations whose
+        last event is older than the same cutoff (personal data kept no longer than the cases)."""
+        if older_than_days < 1:
+            raise InputError("la durée de conservation doit être d'au moins 1 jour")
+        self._ensure()
+        cutoff = utcnow() - dt.timedelta(days=older_than_days)
+        try:
+            events = sa.Table("events", sa.MetaData(), autoload_with=self.engine)
+        except (NoSuchTableError, OperationalError, ProgrammingError):
+            events = None
+        result = {"cutoff": cutoff, "cases": 0, "notes": 0, "events": 0}
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(cases_table.c.id, cases_table.c.conversation_id)
+                               .where(cases_table.c.updated_at < cutoff)).all()
+            ids = [r.id for r in old]
+            senders = {r.conversation_id for r in old}
+            if events is not None and "timestamp" in events.c:
+                stale = conn.execute(
+                    sa.select(events.c.sender_id).group_by(events.c.sender_id)
+                    .having(sa.func.max(events.c.timestamp) < cutoff.replace(
+                        tzinfo=dt.timezone.utc).timestamp())).scalars().all()
+                # never cut the transcript of a case that is still kept
+                kept = set(conn.execute(sa.select(cases_table.c.conversation_id)
+                                        .where(cases_table.c.updated_at >= cutoff)).scalars())
+                senders |= set(stale) - kept
+            result["cases"] = len(ids)
+            for chunk in _chunks(ids, 500):
+                result["notes"] += conn.execute(
+                    sa.select(sa.func.count()).select_from(notes_table)
+                    .where(notes_table.c.case_id.in_(chunk))).scalar_one()
+                if not dry_run:
+                    conn.execute(notes_table.delete().where(notes_table.c.case_id.in_(chunk)))
+                    conn.execute(cases_table.delete().where(cases_table.c.id.in_(chunk)))
+            if events is not None:
+                for chunk in _chunks(sorted(senders), 500):
+                    result["events"] += conn.execute(
+                        sa.select(sa.func.count()).select_from(events)
+                        .where(events.c.sender_id.in_(chunk))).scalar_one()
+                    if not dry_run:
+                        conn.execute(events.delete().where(events.c.sender_id.in_(chunk)))
+        log.info("triage: purge older than %s days: %s cases, %s events%s", older_than_days,
+                 result["cases"], result["events"], " (simulation)" if dry_run else "")
+        return result
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
