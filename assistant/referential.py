@@ -19,7 +19,8 @@ Readings written down (the engine and the dialogue rely on them):
 - A name is compared after `name_key()`: `assistant.text.fold`, then St/Ste -> Saint/Sainte.
   Leading words ("mairie de", "conseil départemental du", "CC", "Région", ...) give the type and
   are removed; a name missing its article ("Rochelle") or an EPCI named without its legal form
-  ("Faucigny Glières") is found through alternative keys, tried only after exact names.
+  ("Faucigny Glières") is found through alternative keys, tried only after exact names; last,
+  Saint and Sainte are swapped ("St Colombe" finds the Sainte-Colombe).
 - Different collectivities sharing a name are ambiguous (candidates sorted by population, each with
   its département), e.g. "Vienne" (the département 86 and the commune 38544), "Bretagne" (the
   région and two communes). The département filter separates them. Two exceptions, because they
@@ -28,7 +29,7 @@ Readings written down (the engine and the dialogue rely on them):
   a région with the same name (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte) give the
   département ("Région Guadeloupe" gives the région).
 - Syndicats (and other groupings that are not EPCI à fiscalité propre) are not in the
-  referential: not_found.
+  referential: not_found. An unknown `department` filter is ignored (the caller validates it).
 - The COM (975, 977, 978, 984, 986, 987, 988, 989) are collectivities of type "com". The
   pseudo-communes of Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, TAAF and Clipperton are
   not communes: their INSEE codes and postcodes resolve to the COM. An EPCI's `department` is the
@@ -146,6 +147,14 @@ _RESTORE_ARTICLE = {"du": "le ", "des": "les ", "de la": "la ", "de l": "l "}
 def name_key(text: str) -> str:
     """The comparison key of a name: fold() then St/Ste/Sts/Stes written in full."""
     return " ".join(_SAINTS.get(w, w) for w in fold(text).split())
+
+
+_SAINT_WORD = re.compile(r"\b(saint|sainte|saints|saintes)\b")
+_SAINT_SWAP = {"saint": "sainte", "sainte": "saint", "saints": "saintes", "saintes": "saints"}
+
+
+def _swap_saint(key: str) -> str:
+    return _SAINT_WORD.sub(lambda m: _SAINT_SWAP[m.group(1)], key)
 
 
 def strip_article(key: str) -> str:
@@ -483,7 +492,10 @@ class Referential:
             alts = list(dict.fromkeys(a for v in variants for a in (v, strip_article(v), epci_core(v))))
             return [c for c in self._by_keys("alt", alts) if c.type in types]
         alts = list(dict.fromkeys([key, strip_article(key)]))
-        return self._same_collectivity(self._by_keys("alt", alts))
+        found = self._same_collectivity(self._by_keys("alt", alts))
+        if not found and _SAINT_WORD.search(key):  # "St Colombe": the user meant Sainte-Colombe
+            found = self._same_collectivity(self._by_name_keys([_swap_saint(key)]))
+        return found
 
     def _by_name_keys(self, keys: list[str]) -> list[Collectivity]:
         return self._rows(select(ref_collectivity).where(ref_collectivity.c.name_key.in_(keys)))

@@ -1,0 +1,58 @@
+"""Root fixtures shared by every test suite. Keep this file small: put a suite's own fixtures in
+the conftest.py of its subdirectory.
+
+Database: for the whole session, DATABASE_URL points at a temporary SQLite file (never the
+developer's var/fitn7.sqlite), set before collection so that code using the defaults
+(`assistant.db.get_engine()`, `Referential.open()`) hits it too. Set FITN7_TEST_DATABASE_URL to
+use another database instead (e.g. PostgreSQL in CI).
+
+Fixtures:
+- `db_engine` (session): the SQLAlchemy engine of that database.
+- `referential` (session): `Referential.open(db_engine)`, the committed extract loaded once.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+_saved_url: str | None = None
+_tmp_dir: str | None = None
+
+
+def pytest_configure(config):
+    global _saved_url, _tmp_dir
+    _saved_url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("FITN7_TEST_DATABASE_URL")
+    if not url:
+        _tmp_dir = tempfile.mkdtemp(prefix="fitn7-tests-")
+        url = f"sqlite:///{_tmp_dir}/test.sqlite"
+    os.environ["DATABASE_URL"] = url
+
+
+def pytest_unconfigure(config):
+    from assistant.db import get_engine
+
+    get_engine().dispose()
+    if _saved_url is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = _saved_url
+    if _tmp_dir:
+        shutil.rmtree(_tmp_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def db_engine():
+    from assistant.db import get_engine
+
+    return get_engine()  # the session URL set above
+
+
+@pytest.fixture(scope="session")
+def referential(db_engine):
+    from assistant.referential import Referential
+
+    return Referential.open(db_engine)
