@@ -1,0 +1,479 @@
+"""Helpdesk triage page and its JSON API (issue 5), mounted by web/server.py:
+
+    from web.triage import setup
+    setup(app)          # adds /triage, /triage/api/..., /triage/export.csv, /triage/static/...
+
+Access: a password (or token) whose hash is TRIAGE_PASSWORD_HASH (`assistant triage
+hash-password`). Login sets a signed, HttpOnly, SameSite=Strict session cookie limited to
+/triage; nothing under /triage (page, JSON, CSV) is served without it, except the login form and
+the static assets. With no hash configured the triage is closed (French message, HTTP 503): never
+open by default. Comparisons are constant time (hmac.compare_digest).
+
+Settings (environment): TRIAGE_PASSWORD_HASH, TRIAGE_SESSION_SECRET (optional; else derived from
+the hash, so that changing the password ends every session), TRIAGE_SESSION_HOURS (8),
+TRIAGE_COOKIE_SECURE (1 behind HTTPS), RETENTION_DAYS (180, shown on the page).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import html
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from assistant.cases import CaseStore
+from assistant.errors import InputError
+from assistant.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
+                              case_to_dict, check_hash_format, queue, to_csv, verify_password)
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "triage"
+COOKIE = "fitn7_triage"
+COOKIE_PATH = "/triage"
+MAX_FAILURES = 5            # failed logins per client address ...
+FAILURE_WINDOW = 300        # ... within this many seconds, then refused for the rest of it
+
+CLOSED_MESSAGE = ("La file de tri n'est pas ouverte : aucun mot de passe n'est configuré. "
+                  "L'administrateur doit définir TRIAGE_PASSWORD_HASH (commande "
+                  "« assistant triage hash-password ») puis redémarrer le serveur.")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class TriageSettings:
+    password_hash: str | None
+    session_secret: bytes | None
+    session_hours: int = 8
+    cookie_secure: bool = False
+    retention_days: int = 180
+    failures: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "TriageSettings":
+        stored = (os.environ.get("TRIAGE_PASSWORD_HASH") or "").strip() or None
+        if stored and not check_hash_format(stored):
+            log.error("triage: TRIAGE_PASSWORD_HASH is malformed; triage stays closed")
+            stored = None
+        secret = (os.environ.get("TRIAGE_SESSION_SECRET") or "").encode() or None
+        return cls(
+            password_hash=stored,
+            session_secret=secret,
+            session_hours=max(1, _env_int("TRIAGE_SESSION_HOURS", 8)),
+            cookie_secure=os.environ.get("TRIAGE_COOKIE_SECURE", "0").lower() in ("1", "true", "oui"),
+            retention_days=max(1, _env_int("RETENTION_DAYS", 180)),
+        )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.password_hash)
+
+    def key(self) -> bytes:
+        base = self.session_secret or ("fitn7-triage-session:" + (self.password_hash or "")).encode()
+        return hashlib.sha256(base).digest()
+
+
+SETTINGS = web.AppKey("triage_settings", TriageSettings)
+STORE = web.AppKey("triage_store", object)
+RULES = web.AppKey("triage_rules", object)
+
+
+# --------------------------------------------------------------------------- session
+
+def _sign(key: bytes, payload: str) -> str:
+    return base64.urlsafe_b64encode(hmac.new(key, payload.encode(), hashlib.sha256).digest()
+                                    ).decode().rstrip("=")
+
+
+def make_session(settings: TriageSettings, now: float | None = None) -> str:
+    expires = int((now or time.time()) + settings.session_hours * 3600)
+    nonce = base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")
+    payload = f"{expires}.{nonce}"
+    return f"{payload}.{_sign(settings.key(), payload)}"
+
+
+def valid_session(settings: TriageSettings, value: str | None, now: float | None = None) -> bool:
+    if not settings.configured or not value or value.count(".") != 2:
+        return False
+    expires, nonce, sig = value.split(".")
+    if not hmac.compare_digest(_sign(settings.key(), f"{expires}.{nonce}"), sig):
+        return False
+    try:
+        return int(expires) > (now or time.time())
+    except ValueError:
+        return False
+
+
+def _authenticated(request: web.Request) -> bool:
+    return valid_session(request.app[SETTINGS], request.cookies.get(COOKIE))
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None
+    return origin.split("://", 1)[-1] == request.host
+
+
+# --------------------------------------------------------------------------- helpers
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+                                "base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _json(data, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, headers=SECURITY_HEADERS,
+                             dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def _error(message: str, status: int) -> web.Response:
+    return _json({"error": message}, status=status)
+
+
+def _guard_json(request: web.Request) -> web.Response | None:
+    settings = request.app[SETTINGS]
+    if not settings.configured:
+        return _error(CLOSED_MESSAGE, 503)
+    if not _authenticated(request):
+        return _error("Connexion requise : ouvrez /triage et saisissez le mot de passe.", 401)
+    return None
+
+
+def _store(request: web.Request) -> CaseStore:
+    store = request.app.get(STORE)
+    if store is None:
+        store = CaseStore.default()
+        request.app[STORE] = store
+    return store
+
+
+def _rules(request: web.Request) -> PriorityRules:
+    rules = request.app.get(RULES)
+    if rules is None:
+        rules = PriorityRules.default()
+        request.app[RULES] = rules
+    return rules
+
+
+async def _run(func, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
+def _page(title: str, body: str, status: int = 200, script: bool = False) -> web.Response:
+    scripts = '<script src="/triage/static/triage.js" defer></script>' if script else ""
+    doc = f"""<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{html.escape(title)} – FITN7 axe 3</title>
+<link rel="stylesheet" href="/triage/static/triage.css">
+{scripts}
+</head>
+<body>
+<a class="skip" href="#contenu">Aller au contenu</a>
+<header class="top"><p class="brand">FITN7 axe 3 · Guichet départemental</p></header>
+<main id="contenu" tabindex="-1">
+{body}
+</main>
+</body>
+</html>"""
+    return web.Response(text=doc, status=status, content_type="text/html", charset="utf-8",
+                        headers=SECURITY_HEADERS)
+
+
+def _options(values: dict, empty: str) -> str:
+    opts = [f'<option value="">{html.escape(empty)}</option>']
+    opts += [f'<option value="{html.escape(k)}">{html.escape(v)}</option>' for k, v in values.items()]
+    return "".join(opts)
+
+
+def _login_page(error: str | None = None, status: int = 200) -> web.Response:
+    err = ""
+    if error:
+        err = f'<p class="error" role="alert" id="login-error">{html.escape(error)}</p>'
+    described = ' aria-describedby="login-error"' if error else ""
+    body = f"""<h1>File de tri des demandes</h1>
+<p>Accès réservé aux agents du helpdesk (préfecture, ANCT).</p>
+{err}
+<form method="post" action="/triage/login" class="login">
+  <label for="password">Mot de passe</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required{described}>
+  <button type="submit">Se connecter</button>
+</form>"""
+    return _page("Connexion", body, status=status)
+
+
+def _app_page(settings: TriageSettings) -> web.Response:
+    body = f"""<div class="bar">
+<h1>File de tri des demandes</h1>
+<form method="post" action="/triage/logout"><button type="submit" class="secondary">Se déconnecter</button></form>
+</div>
+<p class="retention">Durée de conservation des dossiers et des conversations :
+<strong id="retention-days">{settings.retention_days}</strong> jours, puis suppression
+(<code>assistant purge --older-than {settings.retention_days}d</code>).</p>
+<form id="filters" class="filters" role="search" aria-label="Filtrer la file">
+  <div><label for="f-department">Département</label>
+  <input id="f-department" name="department" inputmode="text" size="4" maxlength="3" autocomplete="off"
+   aria-describedby="f-department-hint"><span class="hint" id="f-department-hint">ex. 72, 2A, 974</span></div>
+  <div><label for="f-sub_axis">Sous-axe</label>
+  <select id="f-sub_axis" name="sub_axis">{_options({a: a for a in SUB_AXES}, "Tous")}</select></div>
+  <div><label for="f-eligibility">Éligibilité</label>
+  <select id="f-eligibility" name="eligibility">{_options(ELIGIBILITIES, "Toutes")}</select></div>
+  <div><label for="f-status">Statut</label>
+  <select id="f-status" name="status">{_options(STATUSES, "Tous")}</select></div>
+  <div><label for="f-since">Reçu depuis le</label><input id="f-since" name="since" type="date"></div>
+  <div><label for="f-until">Reçu jusqu'au</label><input id="f-until" name="until" type="date"></div>
+  <div class="actions"><button type="submit">Filtrer</button>
+  <button type="reset" class="secondary">Effacer les filtres</button>
+  <a id="export" class="button secondary" href="/triage/export.csv">Exporter en CSV</a></div>
+</form>
+<p id="status-message" class="live" role="status" aria-live="polite"></p>
+<table id="queue" class="queue">
+  <caption>Demandes par ordre de priorité (critères de sélection du guichet) :
+  <span id="queue-count">chargement…</span></caption>
+  <thead><tr>
+    <th scope="col">Rang</th><th scope="col">Dossier</th><th scope="col">Reçu le</th>
+    <th scope="col">Collectivité</th><th scope="col">Dépt</th><th scope="col">Sous-axe</th>
+    <th scope="col">Éligibilité</th><th scope="col">Montant</th><th scope="col">Statut</th>
+    <th scope="col">Priorité et raisons</th>
+  </tr></thead>
+  <tbody></tbody>
+</table>
+<section id="detail" class="detail" hidden aria-labelledby="detail-title" tabindex="-1">
+  <h2 id="detail-title">Dossier</h2>
+  <div id="detail-body"></div>
+  <form id="status-form" class="inline">
+    <label for="d-status">Changer le statut</label>
+    <select id="d-status" name="status">{_options(STATUSES, "— choisir —")}</select>
+    <label for="d-status-note">Note (facultative)</label>
+    <input id="d-status-note" name="note" maxlength="4000">
+    <button type="submit">Enregistrer le statut</button>
+  </form>
+  <form id="note-form" class="inline">
+    <label for="d-note">Ajouter une note</label>
+    <textarea id="d-note" name="text" rows="3" maxlength="4000" required></textarea>
+    <button type="submit">Ajouter la note</button>
+  </form>
+  <h3>Conversation</h3>
+  <div id="transcript"></div>
+  <p><button type="button" id="close-detail" class="secondary">Revenir à la file</button></p>
+</section>"""
+    return _page("File de tri", body, script=True)
+
+
+# --------------------------------------------------------------------------- handlers
+
+async def page(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    if not settings.configured:
+        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{html.escape(CLOSED_MESSAGE)}</p>',
+                     status=503)
+    if not _authenticated(request):
+        return _login_page()
+    return _app_page(settings)
+
+
+async def login(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    if not settings.configured:
+        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{html.escape(CLOSED_MESSAGE)}</p>',
+                     status=503)
+    if not _same_origin(request):
+        return _login_page("Requête refusée (origine inconnue).", status=403)
+    client = request.remote or "?"
+    now = time.time()
+    recent = [t for t in settings.failures.get(client, []) if now - t < FAILURE_WINDOW]
+    if len(recent) >= MAX_FAILURES:
+        return _login_page("Trop d'essais : réessayez dans quelques minutes.", status=429)
+    form = await request.post()
+    password = str(form.get("password") or "")
+    ok = await _run(verify_password, password, settings.password_hash)
+    if not ok:
+        recent.append(now)
+        settings.failures[client] = recent
+        log.warning("triage: failed login")
+        return _login_page("Mot de passe incorrect.", status=401)
+    settings.failures.pop(client, None)
+    response = web.HTTPSeeOther("/triage")
+    response.set_cookie(COOKIE, make_session(settings), path=COOKIE_PATH, httponly=True,
+                        samesite="Strict", secure=settings.cookie_secure,
+                        max_age=settings.session_hours * 3600)
+    log.info("triage: login")
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = web.HTTPSeeOther("/triage")
+    response.del_cookie(COOKIE, path=COOKIE_PATH)
+    raise response
+
+
+def _filter(request: web.Request) -> Filter:
+    return Filter.from_mapping({k: request.query.get(k) for k in
+                                ("department", "sub_axis", "eligibility", "status", "since", "until")})
+
+
+async def api_cases(request: web.Request) -> web.Response:
+    denied = _guard_json(request)
+    if denied:
+        return denied
+    try:
+        flt = _filter(request)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    items = await _run(queue, _store(request), flt, _rules(request))
+    return _json({
+        "filter": flt.to_dict(),
+        "count": len(items),
+        "retention_days": request.app[SETTINGS].retention_days,
+        "cases": [dict(case_to_dict(it.case, it.priority), rank=i)
+                  for i, it in enumerate(items, start=1)],
+    })
+
+
+def _case_id(request: web.Request) -> int | None:
+    try:
+        return int(request.match_info["case_id"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _detail(store: CaseStore, rules: PriorityRules, case_id: int) -> dict:
+    case = store.get(case_id)
+    data = case_to_dict(case, rules.priority(case), with_details=True)
+    lines = store.transcript(case.conversation_id)
+    data["transcript_available"] = lines is not None
+    data["transcript"] = [{"at": (l.at.isoformat() + "Z") if l.at else None, "speaker": l.speaker,
+                           "text": l.text} for l in (lines or [])]
+    return data
+
+
+async def api_case(request: web.Request) -> web.Response:
+    denied = _guard_json(request)
+    if denied:
+        return denied
+    case_id = _case_id(request)
+    if case_id is None:
+        return _error("numéro de dossier invalide", 400)
+    try:
+        data = await _run(_detail, _store(request), _rules(request), case_id)
+    except InputError as exc:
+        return _error(str(exc), 404)
+    return _json(data)
+
+
+async def _json_body(request: web.Request) -> dict:
+    if request.content_type != "application/json":
+        raise InputError("format attendu : JSON")
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("JSON illisible") from None
+    if not isinstance(body, dict):
+        raise InputError("JSON illisible")
+    return body
+
+
+async def api_status(request: web.Request) -> web.Response:
+    denied = _guard_json(request)
+    if denied:
+        return denied
+    if not _same_origin(request):
+        return _error("Requête refusée (origine inconnue).", 403)
+    case_id = _case_id(request)
+    if case_id is None:
+        return _error("numéro de dossier invalide", 400)
+    try:
+        body = await _json_body(request)
+        note = body.get("note")
+        store = _store(request)
+        await _run(store.set_status, case_id, str(body.get("status") or ""),
+                   str(note) if note else None)
+        data = await _run(_detail, store, _rules(request), case_id)
+    except InputError as exc:
+        return _error(str(exc), 404 if "introuvable" in str(exc) else 400)
+    return _json(data)
+
+
+async def api_note(request: web.Request) -> web.Response:
+    denied = _guard_json(request)
+    if denied:
+        return denied
+    if not _same_origin(request):
+        return _error("Requête refusée (origine inconnue).", 403)
+    case_id = _case_id(request)
+    if case_id is None:
+        return _error("numéro de dossier invalide", 400)
+    try:
+        body = await _json_body(request)
+        store = _store(request)
+        await _run(store.add_note, case_id, str(body.get("text") or ""))
+        data = await _run(_detail, store, _rules(request), case_id)
+    except InputError as exc:
+        return _error(str(exc), 404 if "introuvable" in str(exc) else 400)
+    return _json(data)
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    denied = _guard_json(request)
+    if denied:
+        return denied
+    try:
+        flt = _filter(request)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    items = await _run(queue, _store(request), flt, _rules(request))
+    headers = dict(SECURITY_HEADERS)
+    headers["Content-Disposition"] = 'attachment; filename="file-de-tri-fitn7.csv"'
+    return web.Response(body=to_csv(items), headers=headers,
+                        content_type="text/csv", charset="utf-8")
+
+
+async def static(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in ("triage.js", "triage.css"):
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC_DIR / name, headers={"X-Content-Type-Options": "nosniff",
+                                                        "Cache-Control": "no-cache"})
+
+
+def setup(app: web.Application, *, store: CaseStore | None = None,
+          settings: TriageSettings | None = None) -> None:
+    """Add the triage routes to `app`. `store` and `settings` default to DATABASE_URL and the
+    environment (tests pass their own)."""
+    app[SETTINGS] = settings or TriageSettings.from_env()
+    if store is not None:
+        app[STORE] = store
+    app.router.add_get("/triage", page)
+    app.router.add_get("/triage/", page)
+    app.router.add_post("/triage/login", login)
+    app.router.add_post("/triage/logout", logout)
+    app.router.add_get("/triage/api/cases", api_cases)
+    app.router.add_get("/triage/api/cases/{case_id}", api_case)
+    app.router.add_post("/triage/api/cases/{case_id}/status", api_status)
+    app.router.add_post("/triage/api/cases/{case_id}/notes", api_note)
+    app.router.add_get("/triage/export.csv", export_csv)
+    app.router.add_get("/triage/static/{name}", static)
