@@ -132,7 +132,7 @@ _EPCI_TAIL = re.compile(rf" {_EPCI_FORM}$")
 _HEADS = [
     (r"mairie|ville|commune|municipalite", ("commune",)),
     (r"conseil departemental|conseil general|departement|cd", ("departement", "com")),
-    (r"conseil regional|region", ("region",)),
+    (r"conseil regional|region", ("region", "com")),  # some COM present themselves as a région
     (r"collectivite territoriale|collectivite d outre mer|collectivite", ("com", "departement", "region")),
     (_EPCI_FORM, ("epci",)),
     (r"syndicat mixte|syndicat intercommunal|syndicat|sivom|sivu|sictom|smictom|petr", ()),

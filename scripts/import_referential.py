@@ -135,7 +135,7 @@ PROVENANCE = """\
 | | |
 |---|---|
 | package | `{package}` (npm), version `{version}` |
-| licence | MIT (Etalab / DINUM; the package redistributes INSEE COG, INSEE populations, DGCL EPCI and La Poste postcodes: see its README) |
+| licence | MIT ("Copyright (c) 2018-2019 Etalab"; the package redistributes INSEE COG, INSEE populations, DGCL EPCI and La Poste postcodes: see its README) |
 | npm integrity | `{integrity}` |
 | npm shasum | `{shasum}` |
 | tarball | https://registry.npmjs.org/@etalab/decoupage-administratif/-/decoupage-administratif-{version}.tgz |
