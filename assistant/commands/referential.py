@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 from ..db import get_engine
@@ -35,7 +36,10 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace) -> int:
-    result = Referential.open().lookup(args.text, department=args.department)
+    ref = Referential.open()
+    if args.department and ref.department(args.department) is None:
+        print(f"Attention : département inconnu « {args.department} », filtre ignoré.", file=sys.stderr)
+    result = ref.lookup(args.text, department=args.department)
     out = {
         "status": result.status,
         "query": result.query,
