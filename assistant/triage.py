@@ -387,17 +387,23 @@ def _b64(data: bytes) -> str:
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
-    """`scrypt$N$r$p$salt$hash` (hashlib.scrypt, base64) for TRIAGE_PASSWORD_HASH."""
+    """`scrypt:N:r:p:salt:hash` (hashlib.scrypt, base64) for TRIAGE_PASSWORD_HASH. Colons, not
+    dollars, so that the value needs no quoting in .env or a shell."""
     if not password:
         raise InputError("mot de passe vide")
     salt = salt or os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
                             p=SCRYPT_P, dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}:{_b64(salt)}:{_b64(digest)}"
+
+
+def _hash_parts(stored: str) -> list[str]:
+    stored = (stored or "").strip()
+    return stored.split("$" if "$" in stored else ":")
 
 
 def check_hash_format(stored: str) -> bool:
-    parts = (stored or "").strip().split("$")
+    parts = _hash_parts(stored)
     try:
         if parts[0] == "scrypt" and len(parts) == 6:
             int(parts[1]), int(parts[2]), int(parts[3])
@@ -413,10 +419,11 @@ def check_hash_format(stored: str) -> bool:
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check against a scrypt or pbkdf2_sha256 hash; False on any malformed input."""
+    """Constant-time check against `scrypt:N:r:p:salt:hash` or `pbkdf2_sha256:iterations:salt:hash`
+    (`$` accepted as separator too); False on any malformed input."""
     if not password or not check_hash_format(stored):
         return False
-    parts = stored.strip().split("$")
+    parts = _hash_parts(stored)
     salt, expected = base64.b64decode(parts[-2]), base64.b64decode(parts[-1])
     try:
         if parts[0] == "scrypt":
