@@ -56,7 +56,7 @@ from .db import get_engine
 from .text import fold
 
 EXTRACT_PATH = KNOWLEDGE_DIR / "referential" / "referential.json.gz"
-SCHEMA_VERSION = "1"   # bump when the tables below change: load() then drops and recreates them
+SCHEMA_VERSION = "2"   # bump when the tables or build_rows() change: load() then rebuilds them
 MAX_QUERY_LENGTH = 200  # longer texts are not a collectivity name (the longest EPCI name is ~100)
 
 TYPES = ("commune", "epci", "departement", "region", "com")
@@ -119,6 +119,7 @@ ref_epci_member = Table(
 
 # --- name keys ----------------------------------------------------------------------------------
 
+_PARENTHESES = re.compile(r"\s*\(([^)]*)\)")
 _SAINTS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _ARTICLE = re.compile(r"^(?:le|la|les|l) (?=\S)")
 _EPCI_FORM = (r"(?:communaute de communes|communaute d agglomeration|communaute urbaine|"
@@ -262,8 +263,13 @@ def build_rows(extract: dict) -> dict[str, list[dict]]:
         })
         ids[(type_, code)] = cid
         alts = {strip_article(key)}
+        bare = _PARENTHESES.sub("", name).strip()  # "CA du Grand Avignon (COGA)", "Bors (Canton de ...)"
+        if bare != name:
+            alts |= {name_key(bare), strip_article(name_key(bare))}
+            if type_ == "epci":
+                alts |= {name_key(a) for a in _PARENTHESES.findall(name) if len(a.split()) == 1}  # acronym
         if type_ == "epci":
-            alts |= {epci_core(key), strip_article(epci_core(key))}
+            alts |= {k for a in list(alts | {key}) for k in (epci_core(a), strip_article(epci_core(a)))}
         for alt in sorted(alts - {key}):
             add_key("alt", alt, cid)
         return cid
@@ -488,9 +494,9 @@ class Referential:
         if types:
             found = [c for c in self._by_name_keys(variants) if c.type in types]
             if found:
-                return found
+                return self._same_collectivity(found)
             alts = list(dict.fromkeys(a for v in variants for a in (v, strip_article(v), epci_core(v))))
-            return [c for c in self._by_keys("alt", alts) if c.type in types]
+            return self._same_collectivity([c for c in self._by_keys("alt", alts) if c.type in types])
         alts = list(dict.fromkeys([key, strip_article(key)]))
         found = self._same_collectivity(self._by_keys("alt", alts))
         if not found and _SAINT_WORD.search(key):  # "St Colombe": the user meant Sainte-Colombe

@@ -143,6 +143,10 @@ def test_load_reloads_only_when_the_extract_changes(tmp_path):
         extract["communes"][0]["population"] = 5001
         _write(extract, path)
         assert load(engine, path=path) is True
+        with engine.begin() as conn:  # tables of an older version of the code: rebuilt
+            conn.execute(ref_meta.update().where(ref_meta.c.key == "schema").values(value="0"))
+        assert load(engine, path=path) is True
+        assert load(engine, path=path) is False
         ref = Referential(engine)
         assert ref.lookup("mamers").match.population == 5001
         assert ref.lookup("72600").match.code == "72180"
