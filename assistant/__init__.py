@@ -1,1 +1,8 @@
-"""FITN7 axe 3 eligibility engine: pure Python, no Rasa import."""
+"""FITN7 axe 3 eligibility engine: pure Python, no Rasa import.
+
+    from assistant import assess, Request
+    assess(Request.from_dict({...})).to_dict()
+"""
+from .assess import Assessment, Request, assess, assess_many
+
+__all__ = ["assess", "assess_many", "Request", "Assessment"]

@@ -1,0 +1,570 @@
+"""The engine's one entry: `assess(Request.from_dict({...})) -> Assessment` (see docs/ARCHITECTURE.md).
+
+Request.from_dict validates and normalises the input (French InputError); assess() resolves the
+collectivity in the referential, classifies the description, evaluates the rules of knowledge/
+(assistant.rules), computes the amount (assistant.amounts) and writes the advice and a summary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from . import amounts as amounts_mod
+from . import rules as R
+from .errors import InputError
+from .fmt import eur
+from .text import fold
+
+MAX_TEXT = 300            # names, département, labels
+MAX_DESCRIPTION = 5000    # free-text description of the project
+MAX_EXPENSES = 200
+
+APPLICANT_TYPES = ("commune", "departement", "region", "epci", "com", "syndicat", "personne_morale",
+                   "association", "entreprise", "etat", "particulier", "laboratoire_innovation")
+_TYPE_SYNONYMS = {
+    "commune": "commune", "mairie": "commune", "ville": "commune", "municipalite": "commune",
+    "departement": "departement", "conseil departemental": "departement",
+    "region": "region", "conseil regional": "region",
+    "epci": "epci", "intercommunalite": "epci", "groupement": "epci", "groupement de collectivites": "epci",
+    "communaute de communes": "epci", "communaute d agglomeration": "epci", "communaute urbaine": "epci",
+    "metropole": "epci", "cc": "epci", "ca": "epci", "cu": "epci",
+    "com": "com", "collectivite d outre mer": "com", "collectivite d outre-mer": "com",
+    "syndicat": "syndicat", "syndicat mixte": "syndicat", "syndicat intercommunal": "syndicat",
+    "sivu": "syndicat", "sivom": "syndicat", "petr": "syndicat",
+    "personne morale": "personne_morale", "personne_morale": "personne_morale",
+    "association": "association", "entreprise": "entreprise", "societe": "entreprise",
+    "etat": "etat", "service de l etat": "etat", "services de l etat": "etat", "prefecture": "etat",
+    "particulier": "particulier", "citoyen": "particulier", "habitant": "particulier",
+    "laboratoire innovation": "laboratoire_innovation", "laboratoire d innovation": "laboratoire_innovation",
+    "laboratoire d innovation territoriale": "laboratoire_innovation", "laboratoire_innovation": "laboratoire_innovation",
+    "lab": "laboratoire_innovation",
+}
+_TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1"}
+_FALSE = {"non", "n", "no", "false", "faux", "0"}
+SUB_AXES = ("3a", "3b", "3c")
+
+MISSING_LABELS = {
+    "collectivity": "la collectivité candidate", "department": "le département",
+    "applicant_type": "le type de candidat",
+    "funded_only_by_local_authorities": "l'origine des financements du candidat",
+    "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
+    "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
+}
+ELIGIBILITY_LABELS = {"eligible": "éligible", "not_eligible": "non éligible", "to_confirm": "à confirmer"}
+SUB_AXIS_LABELS = {
+    "3a": "3a (accompagnement par un expert du numérique)",
+    "3b": "3b (formation au numérique des agents)",
+    "3c": "3c (projet de transformation numérique de la relation à l'usager)",
+}
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _text(value: Any, key: str, limit: int = MAX_TEXT) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InputError(f"« {key} » doit être un texte.")
+    s = str(value).replace("\x00", " ").strip()
+    return s[:limit] or None
+
+
+def _bool(value: Any, key: str) -> bool | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        v = fold(value)
+        if v in _TRUE:
+            return True
+        if v in _FALSE:
+            return False
+    raise InputError(f"« {key} » doit valoir oui ou non.")
+
+
+def _date(value: Any, key: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        s = value.strip()[:40]
+        try:
+            return dt.date.fromisoformat(s[:10]) if len(s) >= 10 else dt.date.fromisoformat(s)
+        except ValueError:
+            pass
+    raise InputError(f"« {key} » doit être une date au format AAAA-MM-JJ (par exemple 2022-06-30).")
+
+
+def _number(value: Any, key: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"« {key} » doit être un montant en euros.")
+    if isinstance(value, (int, float)):
+        x = float(value)
+    elif isinstance(value, str):
+        s = value.strip()[:40].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        s = re.sub(r"(€|eur|euros?)$", "", s, flags=re.I)
+        if re.fullmatch(r"-?\d+(,\d+)?", s):
+            s = s.replace(",", ".")
+        elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", s):  # 12.000,50
+            s = s.replace(".", "").replace(",", ".")
+        try:
+            x = float(s)
+        except ValueError:
+            raise InputError(f"« {key} » doit être un montant en euros (par exemple 12000).") from None
+    else:
+        raise InputError(f"« {key} » doit être un montant en euros.")
+    if math.isnan(x) or math.isinf(x):
+        raise InputError(f"« {key} » doit être un montant en euros.")
+    return x
+
+
+def _count(value: Any, key: str) -> int | None:
+    x = _number(value, key) if value is not None else None
+    if x is None:
+        return None
+    if x < 0 or x != int(x) or x > 10_000_000:
+        raise InputError(f"« {key} » doit être un nombre entier positif.")
+    return int(x)
+
+
+@dataclass
+class Request:
+    collectivity: str | None = None
+    department: str | None = None
+    applicant_type: str | None = None
+    funded_only_by_local_authorities: bool | None = None
+    description: str | None = None
+    budget_eur: float | None = None
+    expenses: list[amounts_mod.Expense] = field(default_factory=list)
+    decision_level_sponsor: bool | None = None
+    results_date: dt.date | None = None
+    agents_count: int | None = None
+    users_count: int | None = None
+    sub_axis: str | None = None          # optional: forces the sub-axis instead of the classifier's
+    as_of: dt.date | None = None         # date of the rules to apply (default: today)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Request":
+        if not isinstance(d, dict):
+            raise InputError("La demande doit être un objet JSON (des paires « clé : valeur »).")
+        from .rules import knowledge_on, rules_date
+        max_budget = knowledge_on(rules_date(dt.date.today())).max_budget
+        r = cls()
+        r.collectivity = _text(d.get("collectivity"), "collectivity")
+        dep = d.get("department")
+        if isinstance(dep, int) and not isinstance(dep, bool):
+            dep = f"{dep:02d}"
+        r.department = _text(dep, "department")
+        t = _text(d.get("applicant_type"), "applicant_type")
+        if t is not None:
+            norm = _TYPE_SYNONYMS.get(fold(t)) or _TYPE_SYNONYMS.get(t.strip().lower())
+            if norm is None:
+                raise InputError("« applicant_type » inconnu : « " + t[:60] + " ». Valeurs possibles : "
+                                 + ", ".join(APPLICANT_TYPES) + ".")
+            r.applicant_type = norm
+        r.funded_only_by_local_authorities = _bool(d.get("funded_only_by_local_authorities"),
+                                                   "funded_only_by_local_authorities")
+        r.description = _text(d.get("description"), "description", MAX_DESCRIPTION)
+        budget = _number(d.get("budget_eur"), "budget_eur")
+        if budget is not None:
+            if budget <= 0:
+                raise InputError("Le budget (« budget_eur ») doit être un montant positif en euros.")
+            if budget > max_budget:
+                raise InputError(f"Le budget (« budget_eur ») de {eur(budget)} paraît hors de proportion (plus de "
+                                 f"{eur(max_budget)}) : vérifiez le montant.")
+        r.budget_eur = budget
+        r.expenses = _expenses(d.get("expenses"), max_budget)
+        r.decision_level_sponsor = _bool(d.get("decision_level_sponsor"), "decision_level_sponsor")
+        r.results_date = _date(d.get("results_date"), "results_date")
+        r.as_of = _date(d.get("as_of"), "as_of")
+        r.agents_count = _count(d.get("agents_count"), "agents_count")
+        r.users_count = _count(d.get("users_count"), "users_count")
+        s = _text(d.get("sub_axis"), "sub_axis")
+        if s is not None:
+            s = s.lower().replace(" ", "")
+            if s not in SUB_AXES:
+                raise InputError("« sub_axis » doit valoir 3a, 3b ou 3c.")
+            r.sub_axis = s
+        return r
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("results_date", "as_of"):
+            if d[k] is not None:
+                d[k] = d[k].isoformat()
+        return d
+
+
+def _expenses(value: Any, max_budget: float) -> list[amounts_mod.Expense]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError("« expenses » doit être une liste de dépenses ({\"label\": …, \"amount_eur\": …}).")
+    if len(value) > MAX_EXPENSES:
+        raise InputError(f"Trop de dépenses détaillées (au plus {MAX_EXPENSES}).")
+    out = []
+    for i, e in enumerate(value, 1):
+        if not isinstance(e, dict):
+            raise InputError(f"Dépense n° {i} : elle doit avoir un libellé (« label ») et un montant (« amount_eur »).")
+        label = _text(e.get("label"), f"expenses[{i}].label") or f"Dépense n° {i}"
+        amount = _number(e.get("amount_eur"), f"expenses[{i}].amount_eur")
+        if amount is None:
+            raise InputError(f"Dépense n° {i} (« {label} ») : le montant (« amount_eur ») manque.")
+        if amount < 0 or amount > max_budget:
+            raise InputError(f"Dépense n° {i} (« {label} ») : montant invalide ({eur(amount)}).")
+        cat = _text(e.get("category"), f"expenses[{i}].category")
+        if cat is not None and cat not in amounts_mod.CATEGORIES:
+            raise InputError(f"Dépense n° {i} : catégorie inconnue « {cat[:40]} » (valeurs possibles : "
+                             + ", ".join(amounts_mod.CATEGORIES) + ").")
+        out.append(amounts_mod.Expense(label, amount, cat))
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+@dataclass
+class Assessment:
+    eligibility: str
+    findings: list[R.Finding]
+    missing: list[str]
+    sub_axis: str | None
+    sub_axes: list[str]
+    sub_axis_scores: dict
+    sub_axis_evidence: dict
+    is_digital_project: bool | None
+    amount: dict
+    collectivity: dict | None
+    department_settings: dict | None
+    application_url: str
+    contacts: list[dict]
+    advice: list[str]
+    summary: str
+    as_of: str = ""
+    rules_date: str = ""
+    request: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "eligibility": self.eligibility,
+            "findings": [f.to_dict() for f in self.findings],
+            "missing": list(self.missing),
+            "sub_axis": self.sub_axis,
+            "sub_axes": list(self.sub_axes),
+            "sub_axis_scores": dict(self.sub_axis_scores),
+            "sub_axis_evidence": dict(self.sub_axis_evidence),
+            "is_digital_project": self.is_digital_project,
+            "amount": self.amount,
+            "collectivity": self.collectivity,
+            "department_settings": self.department_settings,
+            "application_url": self.application_url,
+            "contacts": self.contacts,
+            "advice": list(self.advice),
+            "summary": self.summary,
+            "as_of": self.as_of,
+            "rules_date": self.rules_date,
+            "request": self.request,
+        }
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _default_referential():
+    from .referential import Referential
+    return Referential.open()
+
+
+def _default_classifier():
+    from .classify import Classifier
+    return Classifier.load()
+
+
+def assess(request: Request, *, referential: Any = None, classifier: Any = None) -> Assessment:
+    """Assess one request (defaults: the cached Referential.open() and Classifier.load())."""
+    if not isinstance(request, Request):
+        request = Request.from_dict(request)
+    classification = None
+    if request.description:
+        classification = (classifier or _default_classifier()).classify(request.description)
+    return _assess(request, referential or _default_referential(), classification)
+
+
+def assess_many(requests: Iterable[Request], *, referential: Any = None, classifier: Any = None) -> list[Assessment]:
+    """Assess several requests, classifying their descriptions in one batch."""
+    requests = list(requests)
+    texts = [r.description for r in requests if r.description]
+    results: list = []
+    if texts:
+        results = list((classifier or _default_classifier()).classify_many(texts))
+    ref = referential or _default_referential()
+    it = iter(results)
+    return [_assess(r, ref, next(it) if r.description else None) for r in requests]
+
+
+def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
+    today = dt.date.today()
+    as_of = req.as_of or today
+    on = R.rules_date(as_of)
+    k = R.knowledge_on(on)
+    f = R.Facts(collectivity_query=req.collectivity, department_query=req.department,
+                declared_type=req.applicant_type, funded_only=req.funded_only_by_local_authorities,
+                description=req.description, decision_level_sponsor=req.decision_level_sponsor,
+                results_date=req.results_date)
+
+    dep = None
+    if req.department:
+        dep = ref.department(req.department)
+        f.department_invalid = dep is None
+    declared_only = req.applicant_type is not None and req.applicant_type not in R.REFERENTIAL_TYPES
+    result = None
+    if req.collectivity:
+        result = ref.lookup(req.collectivity, department=dep.code if dep else None)
+        f.lookup_status = result.status
+        f.candidates = list(result.candidates)
+    match = result.match if result is not None and result.status == "found" else None
+    if declared_only:
+        f.applicant_type = req.applicant_type
+        if match is not None:  # e.g. "association de Mamers": the commune only tells the département
+            f.lookup_status = "not_found"
+            if dep is None and match.type in ("commune", "departement", "com", "epci") and match.department:
+                dep = ref.department(match.department)
+            match = None
+    elif match is not None:
+        f.match = match
+        f.applicant_type = match.type
+        f.epci_type = match.epci_type
+        f.population = match.population
+    else:
+        f.applicant_type = req.applicant_type  # declared (a referential type) when not found or not asked
+        if result is not None and result.status == "ambiguous" and f.applicant_type is None:
+            types = {c.type for c in result.candidates}
+            if len(types) == 1:
+                f.applicant_type = types.pop()
+
+    if match is not None:
+        if match.type == "region":
+            f.region_code = match.code
+        else:
+            f.department_code = match.department or (match.code if match.type in ("departement", "com") else None)
+            f.department_name = match.department_name
+    elif dep is not None:
+        f.department_code, f.department_name = dep.code, dep.name
+    if f.department_code and not f.department_name:
+        d2 = ref.department(f.department_code)
+        f.department_name = d2.name if d2 else None
+
+    # classification
+    scores, evidence, sub_axes = {"3a": 0.0, "3b": 0.0, "3c": 0.0}, {}, []
+    if cls is not None:
+        f.is_digital = getattr(cls, "is_digital", None)
+        f.excluded = getattr(cls, "excluded", None)
+        f.sub_axis = getattr(cls, "sub_axis", None)
+        sub_axes = list(getattr(cls, "sub_axes", None) or ([f.sub_axis] if f.sub_axis else []))
+        scores = dict(getattr(cls, "scores", None) or scores)
+        evidence = {a: list(v) for a, v in (getattr(cls, "evidence", None) or {}).items()}
+    if req.sub_axis:
+        f.sub_axis = req.sub_axis
+        if req.sub_axis not in sub_axes:
+            sub_axes = [req.sub_axis] + sub_axes
+
+    findings = R.evaluate(f, k)
+    settings = k.settings_for(f.department_code, f.region_code)
+
+    amount = amounts_mod.compute(f.sub_axis, applicant_type=f.applicant_type, epci_type=f.epci_type,
+                                 population=f.population, budget=req.budget_eur, expenses=req.expenses,
+                                 knowledge=k, settings=settings)
+    if amount.excluded_expenses:
+        findings.append(_expenses_finding(amount, k))
+    eligibility = R.eligibility(findings)
+    missing = R.missing(findings, ["budget_eur"] if amount.needs_budget else [])
+    if eligibility == "not_eligible":
+        missing = []
+
+    collectivity = None
+    if match is not None:
+        collectivity = {**match.to_dict(), "candidates": []}
+    elif req.collectivity:
+        collectivity = {"code": None, "siren": None, "name": None, "type": f.applicant_type,
+                        "epci_type": None, "population": None, "department": f.department_code,
+                        "department_name": f.department_name, "query": req.collectivity,
+                        "candidates": [c.to_dict() for c in f.candidates[:20]]}
+
+    dept_settings = None
+    if settings:
+        dept_settings = {"department": f.department_code or None, "region": f.region_code,
+                         "name": settings["name"], "url": settings.get("url"),
+                         "source": R._src(settings), "notes": list(settings.get("notes") or []),
+                         "envelope_eur": settings.get("envelope_eur")}
+
+    contacts = _contacts(f, k, sub_axes, settings)
+    advice = _advice(req, f, k, eligibility, findings, amount, sub_axes, settings, as_of)
+    app_url = k.procedure["application_url"]["url"] if "application_url" in k.procedure else \
+        load_application_url()
+    a = Assessment(
+        eligibility=eligibility, findings=findings, missing=missing, sub_axis=f.sub_axis, sub_axes=sub_axes,
+        sub_axis_scores=scores, sub_axis_evidence=evidence, is_digital_project=f.is_digital,
+        amount=amount.to_dict(), collectivity=collectivity, department_settings=dept_settings,
+        application_url=app_url, contacts=contacts, advice=advice, summary="",
+        as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())
+    a.summary = _summary(a, f, match)
+    return a
+
+
+def load_application_url() -> str:
+    from .knowledge import load_cached
+    return next(e["url"] for e in load_cached("rules.yml")["procedure"] if e["id"] == "application_url")
+
+
+def _expenses_finding(amount: amounts_mod.AmountResult, k: R.Knowledge) -> R.Finding:
+    total = sum(x["amount_eur"] for x in amount.excluded_expenses)
+    cats = {x["category"] for x in amount.excluded_expenses}
+    src_entry = k.restrictions.get("equipment_agents" if "equipment_agents" in cats else "licence_non_eu")
+    names = "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
+    return R.Finding("excluded_expenses", R.MET,
+                     f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}. "
+                     "Le reste du projet peut être financé.",
+                     R._src(src_entry), {"excluded_eur": total, "categories": sorted(cats)}, required=False)
+
+
+def prefecture_name(k: R.Knowledge, code: str | None, name: str | None) -> str:
+    if code and code in k.prefecture_names:
+        return k.prefecture_names[code]
+    if not name:
+        return "Préfecture de votre département"
+    article = k.prefecture_articles.get(code or "", "de")
+    if article.endswith("'"):
+        return f"Préfecture {article}{name}"
+    return f"Préfecture {article} {name}"
+
+
+def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | None) -> list[dict]:
+    out = []
+    directory = k.contact_prefecture["directory_url"]
+    if f.department_code or not f.region_code:
+        name = prefecture_name(k, f.department_code, f.department_name)
+        url = settings.get("url") if settings and settings.get("url") and f.department_code else None
+        why = ("Le préfet de votre département gère le guichet de l'axe 3 : c'est l'interlocuteur pour le dépôt, "
+               "l'instruction et le montant.")
+        if url is None:
+            where = f"« {name} »" if f.department_name else "la préfecture de votre département"
+            why += f" Coordonnées : cherchez {where} sur l'annuaire de l'administration."
+            url = directory
+        out.append({"kind": "prefecture", "name": name, "email": None, "url": url, "why": why,
+                    "department": f.department_code})
+    else:  # a région: the prefecture of région
+        out.append({"kind": "prefecture", "name": "Préfecture de région", "email": None,
+                    "url": (settings or {}).get("url") or directory,
+                    "why": "Pour une région, le guichet est suivi par la préfecture de région : cherchez-la sur "
+                           "l'annuaire de l'administration.", "department": None})
+    if k.contact_anct and ("3b" in sub_axes or f.sub_axis == "3b"):
+        c = k.contact_anct
+        out.append({"kind": c["kind"], "name": c["name"], "email": c["email"], "url": None, "why": c["why"]})
+    return out
+
+
+def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings: list[R.Finding],
+            amount: amounts_mod.AmountResult, sub_axes: list[str], settings: dict | None,
+            as_of: dt.date) -> list[str]:
+    out: list[str] = []
+    g = k.guichet
+    if as_of > g["valid_to"]:
+        out.append(f"Le guichet départemental de l'axe 3 a ouvert le {R.fr_date(g['opening_date'])} pour des projets "
+                   f"donnant des résultats avant fin {g['results_deadline'].year} : la préfecture doit confirmer "
+                   "qu'il est encore ouvert avant tout dépôt (règles appliquées : les dernières connues).")
+    elif as_of < g["valid_from"]:
+        out.append(f"Le guichet départemental de l'axe 3 ouvre le {R.fr_date(g['opening_date'])} : les dossiers ne "
+                   "peuvent être déposés qu'à partir de cette date.")
+    by_rule = {fd.rule: fd for fd in findings}
+    if eligibility == "not_eligible":
+        out.append("Au vu des règles, la demande n'est pas éligible : " + " ".join(
+            fd.message for fd in findings if fd.status == R.NOT_MET and fd.required)
+                   + " En cas de doute, contactez la préfecture.")
+        return out
+    if settings:
+        out.extend(settings.get("notes") or [])
+    sponsor = by_rule.get("decision_level_sponsor")
+    if sponsor is None or sponsor.status != R.MET:
+        out.append("Préparez la preuve du portage à un niveau décisionnel : délibération de l'assemblée ou "
+                   "engagement écrit de l'exécutif (maire, président).")
+    else:
+        out.append("Joignez au dossier la délibération ou l'engagement de l'exécutif qui porte le projet.")
+    out.append(f"Préparez un planning montrant des résultats tangibles avant fin {g['results_deadline'].year}, "
+               "avec des mises en production fréquentes et les usagers associés.")
+    if amount.kind == "up_to_cost" or req.budget_eur is None:
+        out.append("Préparez un budget détaillé par poste de dépense (prestations, formation, développement…), "
+                   "sans équipements informatiques pour les agents et avec peu de licences d'éditeurs hors Union "
+                   "européenne.")
+    if amount.excluded_expenses:
+        out.append("Retirez du plan de financement (ou financez autrement) les dépenses non prises en charge : "
+                   + "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses) + ".")
+    if len(sub_axes) > 1:
+        out.append("Le projet relève de plusieurs volets (" + ", ".join(sub_axes) + ") : déposez un dossier par "
+                   "volet.")
+    if f.sub_axis:
+        crit = next((e for e in k.faq if e.get("sub_axis") == f.sub_axis), None)
+        if crit:
+            text = crit["answer"].strip()
+            out.append(f"Critères de sélection du volet {f.sub_axis} : {text[0].lower()}{text[1:]}")
+    contracting = k.procedure.get("contracting")
+    if contracting:
+        out.append(contracting["text"])
+    committee = k.procedure.get("selection_committee")
+    if committee:
+        out.append(committee["text"])
+    return out
+
+
+def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
+    parts = []
+    if match is not None:
+        who = R._collectivity_label(match)
+    elif f.collectivity_query:
+        who = f"« {f.collectivity_query} »"
+        if f.applicant_type:
+            who += f" ({R.TYPE_LABELS.get(f.applicant_type, f.applicant_type)})"
+    elif f.applicant_type:
+        who = f"Un candidat de type {R.TYPE_LABELS.get(f.applicant_type, f.applicant_type)}"
+    else:
+        who = "Un candidat non identifié"
+    if f.department_name and (match is None or match.type in ("region",)):
+        who += f", {f.department_name}"
+    verdict = {"eligible": "éligible", "not_eligible": "non éligible",
+               "to_confirm": "éligibilité à confirmer"}[a.eligibility]
+    parts.append(f"{who} : {verdict}.")
+    if a.sub_axis:
+        p = f"Volet {SUB_AXIS_LABELS[a.sub_axis]}"
+        if len(a.sub_axes) > 1:
+            p += " ; le projet touche aussi " + ", ".join(s for s in a.sub_axes if s != a.sub_axis)
+        parts.append(p + ".")
+    if f.description:
+        d = f.description if len(f.description) <= 160 else f.description[:157].rstrip() + "…"
+        parts.append(f"Projet : {d}")
+        if not parts[-1].endswith((".", "…", "!", "?")):
+            parts[-1] += "."
+    failed = [fd.message for fd in a.findings if fd.status == R.NOT_MET and fd.required]
+    if failed:
+        parts.append("Motifs : " + " ".join(failed))
+    unsure = [fd.message for fd in a.findings if fd.status == R.UNKNOWN and not fd.missing]
+    if unsure and a.eligibility != "not_eligible":
+        parts.append("À confirmer : " + " ".join(unsure))
+    if a.amount.get("eur") is not None and a.eligibility != "not_eligible":
+        kind = "forfait" if a.amount["kind"] == "flat_rate" else "jusqu'à"
+        parts.append(f"Montant indicatif : {kind} {eur(a.amount['eur'])}.")
+    if a.missing:
+        parts.append("Reste à préciser : " + ", ".join(MISSING_LABELS[m] for m in a.missing) + ".")
+    if a.department_settings:
+        parts.append(f"Règles locales appliquées : {a.department_settings['name']}.")
+    return " ".join(parts)
