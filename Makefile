@@ -62,6 +62,8 @@ test-web: install referential train browser
 test: test-engine test-rasa test-triage test-web
 
 bench: install referential
+	$(PY) scripts/bench_referential.py
+	$(PY) scripts/bench_classify.py
 	$(PY) scripts/bench_engine.py
 
 clean:
