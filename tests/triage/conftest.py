@@ -19,7 +19,8 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from assistant.cases import CaseStore, migrate
+import assistant.cases as cases_module
+from assistant.cases import CaseStore
 
 _START_URL = os.environ.get("DATABASE_URL")  # before the root conftest swaps it, when loaded early
 
@@ -42,6 +43,7 @@ def _reset_pg(engine) -> None:
         conn.execute(sa.text("DROP TABLE IF EXISTS triage_case_notes, triage_cases, "
                              "triage_alembic_version CASCADE"))
         conn.execute(sa.text("DROP TABLE IF EXISTS events CASCADE"))
+    cases_module._migrated.discard(str(engine.url))  # this process had migrated it already
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
