@@ -87,9 +87,17 @@ class TriageSettings:
         return hashlib.sha256(base).digest()
 
 
-SETTINGS = web.AppKey("triage_settings", TriageSettings)
-STORE = web.AppKey("triage_store", object)
-RULES = web.AppKey("triage_rules", object)
+@dataclass
+class TriageState:
+    """Per-application state; the store and the rules are created on first use (not at setup,
+    so that mounting the routes never touches the database)."""
+    settings: TriageSettings
+    store: CaseStore | None = None
+    rules: PriorityRules | None = None
+    revoked: set = field(default_factory=set)  # nonces of sessions ended by logout
+
+
+STATE = web.AppKey("triage_state", TriageState)
 
 
 # --------------------------------------------------------------------------- session
@@ -119,7 +127,11 @@ def valid_session(settings: TriageSettings, value: str | None, now: float | None
 
 
 def _authenticated(request: web.Request) -> bool:
-    return valid_session(request.app[SETTINGS], request.cookies.get(COOKIE))
+    state = request.app[STATE]
+    value = request.cookies.get(COOKIE)
+    if not valid_session(state.settings, value):
+        return False
+    return value.split(".")[1] not in state.revoked
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -152,7 +164,7 @@ def _error(message: str, status: int) -> web.Response:
 
 
 def _guard_json(request: web.Request) -> web.Response | None:
-    settings = request.app[SETTINGS]
+    settings = request.app[STATE].settings
     if not settings.configured:
         return _error(CLOSED_MESSAGE, 503)
     if not _authenticated(request):
@@ -161,23 +173,26 @@ def _guard_json(request: web.Request) -> web.Response | None:
 
 
 def _store(request: web.Request) -> CaseStore:
-    store = request.app.get(STORE)
-    if store is None:
-        store = CaseStore.default()
-        request.app[STORE] = store
-    return store
+    state = request.app[STATE]
+    if state.store is None:
+        state.store = CaseStore.default()
+    return state.store
 
 
 def _rules(request: web.Request) -> PriorityRules:
-    rules = request.app.get(RULES)
-    if rules is None:
-        rules = PriorityRules.default()
-        request.app[RULES] = rules
-    return rules
+    state = request.app[STATE]
+    if state.rules is None:
+        state.rules = PriorityRules.default()
+    return state.rules
 
 
 async def _run(func, *args):
     return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
+def _text(value: str) -> str:
+    """Escape for an element's text (apostrophes stay readable)."""
+    return html.escape(value, quote=False)
 
 
 def _page(title: str, body: str, status: int = 200, script: bool = False) -> web.Response:
@@ -213,7 +228,7 @@ def _options(values: dict, empty: str) -> str:
 def _login_page(error: str | None = None, status: int = 200) -> web.Response:
     err = ""
     if error:
-        err = f'<p class="error" role="alert" id="login-error">{html.escape(error)}</p>'
+        err = f'<p class="error" role="alert" id="login-error">{_text(error)}</p>'
     described = ' aria-describedby="login-error"' if error else ""
     body = f"""<h1>File de tri des demandes</h1>
 <p>Accès réservé aux agents du helpdesk (préfecture, ANCT).</p>
@@ -287,9 +302,9 @@ def _app_page(settings: TriageSettings) -> web.Response:
 # --------------------------------------------------------------------------- handlers
 
 async def page(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
+    settings = request.app[STATE].settings
     if not settings.configured:
-        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{html.escape(CLOSED_MESSAGE)}</p>',
+        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{_text(CLOSED_MESSAGE)}</p>',
                      status=503)
     if not _authenticated(request):
         return _login_page()
@@ -297,9 +312,9 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
+    settings = request.app[STATE].settings
     if not settings.configured:
-        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{html.escape(CLOSED_MESSAGE)}</p>',
+        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{_text(CLOSED_MESSAGE)}</p>',
                      status=503)
     if not _same_origin(request):
         return _login_page("Requête refusée (origine inconnue).", status=403)
@@ -326,6 +341,9 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
+    value = request.cookies.get(COOKIE)
+    if value and valid_session(request.app[STATE].settings, value):
+        request.app[STATE].revoked.add(value.split(".")[1])
     response = web.HTTPSeeOther("/triage")
     response.del_cookie(COOKIE, path=COOKIE_PATH)
     raise response
@@ -338,7 +356,7 @@ def _filter(request: web.Request) -> Filter:
 
 async def api_cases(request: web.Request) -> web.Response:
     denied = _guard_json(request)
-    if denied:
+    if denied is not None:
         return denied
     try:
         flt = _filter(request)
@@ -348,7 +366,7 @@ async def api_cases(request: web.Request) -> web.Response:
     return _json({
         "filter": flt.to_dict(),
         "count": len(items),
-        "retention_days": request.app[SETTINGS].retention_days,
+        "retention_days": request.app[STATE].settings.retention_days,
         "cases": [dict(case_to_dict(it.case, it.priority), rank=i)
                   for i, it in enumerate(items, start=1)],
     })
@@ -373,7 +391,7 @@ def _detail(store: CaseStore, rules: PriorityRules, case_id: int) -> dict:
 
 async def api_case(request: web.Request) -> web.Response:
     denied = _guard_json(request)
-    if denied:
+    if denied is not None:
         return denied
     case_id = _case_id(request)
     if case_id is None:
@@ -399,7 +417,7 @@ async def _json_body(request: web.Request) -> dict:
 
 async def api_status(request: web.Request) -> web.Response:
     denied = _guard_json(request)
-    if denied:
+    if denied is not None:
         return denied
     if not _same_origin(request):
         return _error("Requête refusée (origine inconnue).", 403)
@@ -420,7 +438,7 @@ async def api_status(request: web.Request) -> web.Response:
 
 async def api_note(request: web.Request) -> web.Response:
     denied = _guard_json(request)
-    if denied:
+    if denied is not None:
         return denied
     if not _same_origin(request):
         return _error("Requête refusée (origine inconnue).", 403)
@@ -439,7 +457,7 @@ async def api_note(request: web.Request) -> web.Response:
 
 async def export_csv(request: web.Request) -> web.Response:
     denied = _guard_json(request)
-    if denied:
+    if denied is not None:
         return denied
     try:
         flt = _filter(request)
@@ -464,9 +482,7 @@ def setup(app: web.Application, *, store: CaseStore | None = None,
           settings: TriageSettings | None = None) -> None:
     """Add the triage routes to `app`. `store` and `settings` default to DATABASE_URL and the
     environment (tests pass their own)."""
-    app[SETTINGS] = settings or TriageSettings.from_env()
-    if store is not None:
-        app[STORE] = store
+    app[STATE] = TriageState(settings=settings or TriageSettings.from_env(), store=store)
     app.router.add_get("/triage", page)
     app.router.add_get("/triage/", page)
     app.router.add_post("/triage/login", login)
