@@ -51,7 +51,7 @@ test-rasa: install referential train
 	@echo "rasa suite: not written yet"
 
 test-triage: install referential
-	@echo "triage suite: not written yet"
+	$(BIN)/pytest -q tests/triage
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
