@@ -57,7 +57,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 test-web: install referential train browser
-	@echo "web suite: not written yet"
+	$(BIN)/pytest -q tests/e2e
 
 test: test-engine test-rasa test-triage test-web
 

@@ -294,8 +294,12 @@
     if (state.history.length > MAX_HISTORY) { state.history = state.history.slice(-MAX_HISTORY); }
     save("history", state.history);
     removeQuickReplies();
-    renderEntry(entry, true);
+    var item = renderEntry(entry, true);
     scrollToEnd();
+    if (entry.assessment) {
+      // show the card from its top (badge first), not its end
+      dom.log.scrollTop = Math.max(0, item.offsetTop - dom.log.offsetTop - 8);
+    }
   }
 
   function renderEntry(entry, isLast) {
@@ -314,6 +318,7 @@
     if (isLast && who === "bot" && Array.isArray(entry.buttons) && entry.buttons.length) {
       dom.log.appendChild(renderQuickReplies(entry.buttons));
     }
+    return item;
   }
 
   function renderQuickReplies(buttons) {
@@ -485,14 +490,14 @@
     lines.push("## Sources", "");
     sources.forEach(function (key, i) {
       var parts = key.split("|");
-      lines.push("[" + (i + 1) + "] " + parts[0] + (parts[1] ? " : « " + parts[1] + " »" : ""));
+      lines.push("- [" + (i + 1) + "] " + parts[0] + (parts[1] ? " : « " + parts[1] + " »" : ""));
     });
-    lines.push("Texte de référence : « Transformation numérique des collectivités territoriales – Axe 3 : guichet départemental " +
+    lines.push("- Texte de référence : « Transformation numérique des collectivités territoriales – Axe 3 : guichet départemental " +
       "pour soutenir l'ingénierie, le déploiement, l'accompagnement ou la formation au numérique dans les collectivités " +
       "territoriales » (plan France Relance, 2021).", "");
     lines.push("## Échanges avec l'assistant", "");
     state.history.forEach(function (h) {
-      if (typeof h.text === "string" && h.text) { lines.push((h.who === "user" ? "Vous : " : "Assistant : ") + h.text.replace(/\n+/g, " ")); }
+      if (typeof h.text === "string" && h.text) { lines.push("- " + (h.who === "user" ? "Vous : " : "Assistant : ") + h.text.replace(/\n+/g, " ")); }
     });
     return lines.join("\n") + "\n";
   }
