@@ -208,11 +208,11 @@ def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
     # 2. the département (for homonyms, local settings and the prefecture to contact)
     if f.department_invalid:
         out.append(Finding("department", UNKNOWN, f"Département inconnu : « {f.department_query} ». Donnez son "
-                           "numéro (par exemple 72) ou son nom.", {}, {"query": f.department_query},
+                           "numéro (par exemple 72) ou son nom.", _src(k.contact_prefecture), {"query": f.department_query},
                            missing=["department"], required=False))
     elif declared_only and not f.department_code and f.applicant_type in _eligible_types(k):
         out.append(Finding("department", UNKNOWN, "Le département du candidat n'est pas connu : il désigne la "
-                           "préfecture qui instruit le dossier et ses règles locales.", {}, {},
+                           "préfecture qui instruit le dossier et ses règles locales.", _src(k.contact_prefecture), {},
                            missing=["department"], required=False))
 
     # 3. applicant type
@@ -318,7 +318,7 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
     if cap:
         rsrc = _src(rules.get(f"{s['id']}_applicants") or s)
         values = {"department": f.department_code, "population_below": cap, "population": f.population}
-        if t in ("commune", "epci") or f.population is not None:
+        if t in ("commune", "epci"):  # the cap is published for communes and EPCI à fiscalité propre
             if f.population is None:
                 out.append(Finding("department_population_cap", UNKNOWN,
                                    f"Règle locale ({name}) : la population INSEE doit être inférieure à "

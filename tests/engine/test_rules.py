@@ -1,0 +1,224 @@
+"""Eligibility rules: the readable cases of tests/cases/eligibility.yml (real referential and
+classifier), plus a few unit checks of the aggregation (eligibility, missing order, validity)."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant import Request, assess
+from assistant import rules as R
+from assistant.errors import InputError
+
+CASES_FILE = Path(__file__).resolve().parents[1] / "cases" / "eligibility.yml"
+CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    from assistant.classify import Classifier
+    return Classifier.load()
+
+
+def _finding(answer: dict, rule: str) -> dict | None:
+    return next((f for f in answer["findings"] if f["rule"] == rule), None)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case, referential, classifier):
+    request = Request.from_dict(copy.deepcopy(case["request"]))
+    answer = assess(request, referential=referential, classifier=classifier).to_dict()
+    exp = case["expect"]
+    ctx = f"\nsummary: {answer['summary']}\nfindings: {[(f['rule'], f['status']) for f in answer['findings']]}"
+    if "eligibility" in exp:
+        assert answer["eligibility"] == exp["eligibility"], ctx
+    for rule, status in (exp.get("findings") or {}).items():
+        f = _finding(answer, rule)
+        assert f is not None, f"no finding {rule}" + ctx
+        assert f["status"] == status, f"{rule}: {f['status']} ({f['message']})" + ctx
+        assert f["message"] and f["source"].get("quote"), f"{rule} without message or source"
+    for rule in exp.get("no_findings") or []:
+        assert _finding(answer, rule) is None, ctx
+    if "missing" in exp:
+        assert answer["missing"] == exp["missing"], ctx
+    for key, value in (exp.get("amount") or {}).items():
+        assert answer["amount"][key] == value, f"amount.{key}: {answer['amount']}" + ctx
+    if "excluded_expenses" in exp:
+        got = answer["amount"]["excluded_expenses"]
+        assert len(got) == len(exp["excluded_expenses"]), got
+        for g, e in zip(got, exp["excluded_expenses"]):
+            for key, value in e.items():
+                assert g[key] == value, g
+            assert g["reason"]
+    for key, value in (exp.get("collectivity") or {}).items():
+        assert answer["collectivity"][key] == value, answer["collectivity"]
+    if "candidates_include" in exp:
+        codes = [c["code"] for c in answer["collectivity"]["candidates"]]
+        assert set(exp["candidates_include"]) <= set(codes), codes
+    if "department_settings" in exp:
+        ds = answer["department_settings"]
+        if exp["department_settings"] is None:
+            assert ds is None
+        else:
+            assert ds["name"] == exp["department_settings"]
+            assert ds["source"]["document"] == "prefecture-variants.md" and ds["source"]["url"]
+            assert ds["notes"]
+    for contact in exp.get("contacts_include") or []:
+        assert any(all(c.get(k) == v for k, v in contact.items()) for c in answer["contacts"]), answer["contacts"]
+    for text in exp.get("advice_includes") or []:
+        assert any(text in a for a in answer["advice"]), answer["advice"]
+    for text in exp.get("summary_includes") or []:
+        assert text in answer["summary"], answer["summary"]
+    for rule, text in (exp.get("messages") or {}).items():
+        assert text in _finding(answer, rule)["message"], _finding(answer, rule)["message"]
+    assert answer["application_url"] == "https://www.demarches-simplifiees.fr/commencer/fitn7-axe-3-guichets-territoriaux"
+    assert answer["summary"]
+
+
+# --- unit checks with stand-ins (no referential, no model) ---------------------------------------
+
+class FakeClassification:
+    def __init__(self, sub_axis=None, is_digital=True, excluded=(), sub_axes=None):
+        self.sub_axis = sub_axis
+        self.sub_axes = sub_axes if sub_axes is not None else ([sub_axis] if sub_axis else [])
+        self.scores = {"3a": 0.0, "3b": 0.0, "3c": 0.0}
+        self.evidence = {}
+        self.is_digital = is_digital
+        self.excluded = list(excluded)
+
+
+class FakeClassifier:
+    def __init__(self, result):
+        self.result = result
+        self.calls = 0
+
+    def classify(self, text):
+        self.calls += 1
+        return self.result
+
+    def classify_many(self, texts):
+        return [self.result for _ in texts]
+
+
+class FakeReferential:
+    """Knows no collectivity; départements 72 (Sarthe) and 68 (Haut-Rhin)."""
+
+    class Dep:
+        def __init__(self, code, name):
+            self.code, self.name = code, name
+
+    def department(self, q):
+        return {"72": self.Dep("72", "Sarthe"), "68": self.Dep("68", "Haut-Rhin")}.get(str(q))
+
+    def lookup(self, text, department=None):
+        from assistant.referential import LookupResult
+        return LookupResult("not_found", text)
+
+
+def _assess(d, result=None):
+    return assess(Request.from_dict(d), referential=FakeReferential(),
+                  classifier=FakeClassifier(result or FakeClassification("3c"))).to_dict()
+
+
+def test_missing_follows_dialogue_order():
+    a = _assess({"applicant_type": "personne_morale", "as_of": "2021-06-01"})
+    # no description: the classifier is not asked; département needed for the prefecture
+    assert a["missing"] == ["department", "funded_only_by_local_authorities", "description",
+                            "decision_level_sponsor", "results_date"]
+    assert a["eligibility"] == "to_confirm"
+
+
+def test_not_eligible_clears_missing_and_explains():
+    a = _assess({"applicant_type": "entreprise", "department": "72", "description": "portail",
+                 "as_of": "2021-06-01"})
+    assert a["eligibility"] == "not_eligible" and a["missing"] == []
+    assert "n'est pas éligible" in a["summary"]
+
+
+def test_classifier_not_loaded_without_description():
+    clf = FakeClassifier(FakeClassification("3c"))
+    assess(Request.from_dict({"applicant_type": "syndicat", "department": "72"}),
+           referential=FakeReferential(), classifier=clf)
+    assert clf.calls == 0
+
+
+def test_non_digital_project_is_not_met():
+    a = _assess({"applicant_type": "syndicat", "department": "72", "description": "toiture",
+                 "decision_level_sponsor": True, "results_date": "2022-01-01", "as_of": "2021-06-01"},
+                FakeClassification(None, is_digital=False))
+    assert a["eligibility"] == "not_eligible"
+    assert _finding(a, "digital_project")["status"] == "not_met"
+
+
+def test_equipment_mentioned_in_a_digital_project_is_a_non_blocking_finding():
+    excl = [{"id": "equipment_for_agents", "kind": "exclusion", "evidence": ["achat de tablettes"]}]
+    a = _assess({"applicant_type": "syndicat", "department": "72", "description": "x", "budget_eur": 1000,
+                 "decision_level_sponsor": True, "results_date": "2022-01-01", "as_of": "2021-06-01"},
+                FakeClassification("3c", excluded=excl))
+    f = _finding(a, "equipment_agents")
+    assert f["status"] == "not_met" and not f["required"]
+    assert a["eligibility"] == "eligible"
+
+
+def test_rules_date_is_clamped_to_the_guichet_window():
+    assert R.rules_date(dt.date(2030, 1, 1)) == dt.date(2022, 12, 31)
+    assert R.rules_date(dt.date(2020, 1, 1)) == dt.date(2021, 1, 25)
+    assert R.rules_date(dt.date(2022, 3, 3)) == dt.date(2022, 3, 3)
+
+
+def test_after_the_window_the_notice_is_not_blocking():
+    base = {"applicant_type": "syndicat", "department": "72", "description": "x", "budget_eur": 1000,
+            "decision_level_sponsor": True, "results_date": "2022-01-01"}
+    late = _assess({**base, "as_of": "2025-01-01"})
+    inside = _assess({**base, "as_of": "2022-01-01"})
+    assert late["eligibility"] == inside["eligibility"] == "eligible"
+    assert late["rules_date"] == "2022-12-31"
+    assert any("encore ouvert" in a for a in late["advice"])
+    assert not any("encore ouvert" in a for a in inside["advice"])
+
+
+def test_default_as_of_is_today():
+    a = _assess({"applicant_type": "syndicat", "department": "72"})
+    assert a["as_of"] == dt.date.today().isoformat()
+
+
+def test_every_finding_cites_a_source_or_is_local():
+    a = _assess({"applicant_type": "syndicat", "department": "68", "description": "x",
+                 "decision_level_sponsor": "non", "results_date": "2023-05-01", "as_of": "2021-06-01"})
+    for f in a["findings"]:
+        if f["rule"] != "department":
+            assert f["source"].get("quote"), f
+    assert _finding(a, "department_applicant_types")["source"]["document"] == "prefecture-variants.md"
+
+
+@pytest.mark.parametrize("bad", [
+    {"budget_eur": -1}, {"budget_eur": 0}, {"budget_eur": 1e9}, {"budget_eur": "beaucoup"},
+    {"budget_eur": True}, {"budget_eur": float("nan")}, {"results_date": "31/12/2022"},
+    {"decision_level_sponsor": "peut-être"}, {"applicant_type": "martien"},
+    {"expenses": "ordinateurs"}, {"expenses": [{"label": "x", "amount_eur": -5}]},
+    {"expenses": [{"label": "x"}]}, {"expenses": [{"label": "x", "amount_eur": 5, "category": "autre"}]},
+    {"sub_axis": "4d"}, {"agents_count": -3}, {"collectivity": {"a": 1}},
+])
+def test_bad_input_is_a_french_input_error(bad):
+    with pytest.raises(InputError) as exc:
+        Request.from_dict(bad)
+    msg = str(exc.value)
+    assert msg and "Traceback" not in msg
+    assert any(w in msg for w in ("doit", "inconnu", "invalide", "manque", "hors de proportion", "Trop"))
+
+
+def test_request_normalisation():
+    r = Request.from_dict({"decision_level_sponsor": "Oui", "funded_only_by_local_authorities": "non",
+                           "budget_eur": "12 000,50 €", "results_date": "2022-06-30", "department": 1,
+                           "applicant_type": "Communauté de communes", "unknown_key": 3,
+                           "description": "x" * 100_000, "collectivity": "  Mamers  "})
+    assert r.decision_level_sponsor is True and r.funded_only_by_local_authorities is False
+    assert r.budget_eur == 12000.5
+    assert r.results_date == dt.date(2022, 6, 30)
+    assert r.department == "01" and r.applicant_type == "epci" and r.collectivity == "Mamers"
+    assert len(r.description) == 5000
+    with pytest.raises(InputError):
+        Request.from_dict(["not", "an", "object"])
