@@ -116,3 +116,10 @@ def test_configuration_from_environment(monkeypatch):
     assert app[web_server.RASA_URL_KEY] == "http://rasa.internal:5005"
     monkeypatch.setenv("WEB_PORT", "pas un nombre")
     assert web_server.env_int("WEB_PORT", 8000) == 8000
+
+
+def test_widget_source_never_parses_strings_as_html():
+    source = (web_server.STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in source, sink
+    assert "crypto.getRandomValues" in source and "sessionStorage" in source

@@ -6,7 +6,7 @@
  *           data-departement="72" data-title="Assistant France Relance"></script>
  * data-theme="dsfr" is for State sites only (the page must load the DSFR CSS itself).
  *
- * Rules kept here: every user or bot string goes through textContent (never innerHTML);
+ * Rules kept here: every user or bot string goes through textContent, never parsed as HTML;
  * links only for http(s) and mailto; the message list (role="log") and the "l'assistant écrit…"
  * status (role="status") exist from page load; each message starts with a visually hidden
  * speaker prefix; the conversation (random sender id + displayed history) lives in
