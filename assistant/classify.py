@@ -1,0 +1,558 @@
+"""Sub-axis classification of a project description: 3a, 3b, 3c (spaCy `fr_core_news_md`).
+
+Interface
+---------
+    from assistant.classify import Classifier
+    clf = Classifier.load()                 # cached: one per process (CLI, Rasa action server)
+    c = clf.classify("Création d'un service en ligne et formation des agents")
+    c.sub_axis     -> "3c"                  # main sub-axis, or None
+    c.sub_axes     -> ["3c", "3b"]          # every sub-axis of a mixed project, main first
+    c.scores       -> {"3a": 0.0, "3b": 0.46, "3c": 0.54}
+    c.evidence     -> {"3b": ["formation des agents"], "3c": ["service en ligne"]}
+    c.is_digital   -> True
+    c.excluded     -> []                    # restrictions of the text found in the description
+    c.to_dict()
+    clf.classify_many(texts)                # same, batched through nlp.pipe (faster)
+
+Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source paragraph)
+------
+1. The description (first `max_chars` characters) goes through spaCy with only tok2vec,
+   morphologizer, attribute_ruler and lemmatizer (parser, ner, senter excluded). Each word gets a
+   set of keys: its accent-folded lower form, its folded lemma, and both without a final s/x
+   (the rule lemmatizer misses plurals of capitalised or unaccented words). Small words (articles,
+   prepositions, "nos", "pr"...) are dropped, so "formation de nos agents" is the sequence
+   formation, agent. SMS-style text without accents gives the same keys as the accented text.
+2. An unknown word (5+ letters, not a cue word, neither it nor its lemma in the lemmatizer's index
+   of French lemmas) one edit away
+   (substitution, insertion, deletion, transposition) from a cue word counts as that word:
+   "formaiton", "dématérialistion", "aplication".
+3. Cues are compiled once through the same pipeline and matched on those keys; a multiword cue
+   matches its words in order with at most `max_gap` other words between two of them, inside one
+   clause. Overlapping matches keep the longest cue ("service en ligne" rather than "en ligne").
+4. Each sub-axis' raw weight is the sum of the weights of the distinct cues found (a cue counts once).
+   Framing: after a strong cue of a group marked `frames` (3a studies/experts, 3b training), the cues
+   of the other sub-axes in the same clause are the *topic* of that study or training and keep only
+   `framed_factor` of their weight ("étude pour créer un service en ligne" -> 3a). A clause ends at
+   . ; ! ? or a line break, or at "et", "puis", "ou", a comma followed by an action word
+   ("formation des agents et création d'un portail" -> two clauses -> mixed 3b + 3c).
+5. `scores` are the shares of the raw weights (they sum to 1 when any cue was found, all 0
+   otherwise): a reading of how the description leans, not a probability. The main sub-axis has the
+   highest raw weight (ties: the one named first) and needs at least `main_min_raw`; another sub-axis
+   is added to `sub_axes` when its raw weight is >= `secondary_min_raw` and >= `secondary_min_ratio`
+   x the main one.
+6. `is_digital`: a cue of `digital_project` (numérique, logiciel, en ligne, application...) or of a
+   group marked `digital` (téléphonie, CRM, chat...) was found. Not digital -> no sub-axis
+   (scores and evidence are still given, to show what was read).
+7. Digital text without enough cue weight: the model's word vectors compare the description with
+   each sub-axis' `definition`; the nearest one is proposed only when it beats the second by
+   `vector_margin` (`method` = "vectors"); otherwise no sub-axis (a human decides).
+8. `excluded`: equipment for agents (a purchase word near an IT equipment word, unless only the
+   public is named) and licences of non-EU publishers, each with its evidence and source; the
+   rules engine decides what follows.
+
+Limits, written down: negation is not understood ("sans achat de matériel", "pas de formation"
+count as the cue); the classifier reads words, not amounts or intentions; a description naming
+only a tool ("un logiciel") leans 3c (new application service) with a low weight.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .knowledge import load_cached, load_file
+from .text import fold
+
+SUB_AXES = ("3a", "3b", "3c")
+KNOWLEDGE_FILE = "sub_axes.yml"
+MODEL = "fr_core_news_md"
+# Only what lemmas need: tok2vec + morphologizer + attribute_ruler + lemmatizer.
+EXCLUDED_COMPONENTS = ("parser", "ner", "senter")
+
+# Dropped on both sides (cues and descriptions): articles, prepositions, possessives, pronouns
+# that carry no meaning for the classification, SMS abbreviations of them.
+STOP = frozenset("""
+le la les l un une de du des d en a au aux pour pr par ds sur dans avec et ou nos notre ses son sa
+leur leurs ce cet cette ces mon ma mes votre vos y que qui dont afin chez vers se s the avoir etre
+est sont ete tres tout tous toute toutes ne n qu c j je nous il elle ils elles on me m te t lui
+cela ca ceci celui celle ceux celles auquel auxquels lequel laquelle lesquels
+""".split())
+SOFT_BREAKS = frozenset({"et", "puis", "ou", "ainsi", "ensuite", "egalement", "aussi", "plus", ",", "(", ")", "/", "+"})
+HARD_BREAKS = frozenset({".", ";", "!", "?", "…", "•"})
+
+
+@dataclass
+class Classification:
+    """Result of `Classifier.classify`. `scores`: share of the cue weight per sub-axis (0..1, sum 1
+    when any cue was found). `evidence`: the user's own words that matched, per sub-axis.
+    `excluded`: [{"id", "kind": "exclusion"|"restriction", "evidence": [...], "source": {...}}].
+    `method`: "cues", "vectors" (fallback) or None (no sub-axis)."""
+
+    sub_axis: str | None = None
+    sub_axes: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=lambda: {k: 0.0 for k in SUB_AXES})
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    is_digital: bool = False
+    digital_evidence: list[str] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    method: str | None = None
+    raw: dict[str, float] = field(default_factory=lambda: {k: 0.0 for k in SUB_AXES})
+    truncated: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "sub_axis": self.sub_axis,
+            "sub_axes": list(self.sub_axes),
+            "scores": dict(self.scores),
+            "evidence": {k: list(v) for k, v in self.evidence.items()},
+            "is_digital": self.is_digital,
+            "digital_evidence": list(self.digital_evidence),
+            "excluded": [dict(e) for e in self.excluded],
+            "method": self.method,
+            "raw": dict(self.raw),
+            "truncated": self.truncated,
+        }
+
+
+@dataclass
+class _Cue:
+    label: str                      # "3a" | "3b" | "3c" | "digital" | "<exclusion id>:<role>"
+    phrase: str
+    words: tuple[frozenset, ...]    # alternatives (keys) per content word
+    canon: tuple[str, ...]          # lemma sequence: one concept, counted once
+    weight: float = 0.0
+    group: str | None = None
+    frames: bool = False
+    digital: bool = False
+
+
+@dataclass
+class _Match:
+    cue: _Cue
+    positions: tuple[int, ...]      # indexes in the content-word list
+    factor: float = 1.0
+    weight: float = -1.0            # the cue's weight, raised by the audience rule
+
+    def __post_init__(self):
+        if self.weight < 0:
+            self.weight = self.cue.weight
+
+    @property
+    def start(self) -> int:
+        return self.positions[0]
+
+    @property
+    def end(self) -> int:
+        return self.positions[-1]
+
+
+def _raw_keys(text: str, lemma: str) -> set[str]:
+    keys = {fold(text), fold(lemma)}
+    for k in list(keys):
+        if len(k) > 3 and k[-1] in "sx" and not k.endswith("ss"):
+            k = k[:-1]
+            keys.add(k)
+        if len(k) > 4 and k.endswith("ee"):  # dematerialisee -> dematerialise
+            keys.add(k[:-1])
+    keys.discard("")
+    return keys
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1 (adjacent transposition counts as one edit)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
+
+
+class Classifier:
+    """Loads the spaCy model and the cues once; `classify` / `classify_many` are then cheap."""
+
+    _cache: dict[tuple, "Classifier"] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, nlp, knowledge: dict):
+        self.nlp = nlp
+        self.knowledge = knowledge
+        s = knowledge.get("settings") or {}
+        self.max_chars = int(s.get("max_chars", 5000))
+        self.max_gap = int(s.get("max_gap", 2))
+        self.framed_factor = float(s.get("framed_factor", 0.35))
+        self.secondary_min_raw = float(s.get("secondary_min_raw", 2.5))
+        self.secondary_min_ratio = float(s.get("secondary_min_ratio", 0.4))
+        self.main_min_raw = float(s.get("main_min_raw", 1.5))
+        self.typo_min_length = int(s.get("typo_min_length", 5))
+        self.exclusion_window = int(s.get("exclusion_window", 8))
+        self.vector_fallback = bool(s.get("vector_fallback", True))
+        self.vector_margin = float(s.get("vector_margin", 0.04))
+        self.labels = {e["id"]: e.get("label", e["id"]) for e in knowledge["sub_axes"]}
+        self._typo_cache: dict[str, frozenset] = {}
+        self._compile()
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, model: str = MODEL, knowledge_file: str = KNOWLEDGE_FILE, knowledge_dir=None) -> "Classifier":
+        """The classifier for this model and cue file, built on first call and then reused."""
+        key = (model, knowledge_file, str(knowledge_dir) if knowledge_dir else None)
+        inst = cls._cache.get(key)
+        if inst is not None:
+            return inst
+        with cls._lock:
+            inst = cls._cache.get(key)
+            if inst is None:
+                import spacy  # imported here: importing assistant must stay cheap
+
+                knowledge = load_file(knowledge_file, knowledge_dir) if knowledge_dir else load_cached(knowledge_file)
+                nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS))
+                inst = cls(nlp, knowledge)
+                cls._cache[key] = inst
+        return inst
+
+    def _tokens_keys(self, doc, lemmas: bool = True) -> list[tuple[int, frozenset]]:
+        """Content words of a cue phrase. Cue words keep their written form (and its singular):
+        the lemma of a word out of context can be wrong ("consultants" -> "consulter")."""
+        out = []
+        for tok in doc:
+            if tok.is_punct or tok.is_space:
+                continue
+            low = fold(tok.text)
+            keys = _raw_keys(tok.text, tok.lemma_ if lemmas else tok.text)
+            if not keys or low in STOP or low in SOFT_BREAKS:
+                continue
+            out.append((tok.i, frozenset(keys)))
+        return out
+
+    def _compile(self) -> None:
+        k = self.knowledge
+        specs: list[tuple[str, str, float, str | None, bool, bool]] = []
+        for axis in k["sub_axes"]:
+            for g in axis.get("groups", []):
+                for c in g.get("cues", []):
+                    phrase, w = (c["cue"], float(c.get("weight", g.get("weight", 1)))) if isinstance(c, dict) else (c, float(g.get("weight", 1)))
+                    specs.append((axis["id"], str(phrase), w, g["id"], bool(g.get("frames")), bool(g.get("digital"))))
+            for phrase in axis.get("audience", []) or []:
+                specs.append((f"audience:{axis['id']}", str(phrase), 0.0, None, False, False))
+        self.audience_min = {a["id"]: float(a.get("audience_min_weight", 0)) for a in k["sub_axes"]}
+        self.boosted_groups = {g["id"] for a in k["sub_axes"] for g in a.get("groups", []) if g.get("audience_boost")}
+        for phrase in k["digital_project"]["cues"]:
+            specs.append(("digital", str(phrase), 1.0, "digital_project", False, True))
+        self.exclusions = k.get("exclusions", [])
+        for ex in self.exclusions:
+            for role in ("purchase", "equipment", "agents", "public"):
+                for phrase in ex.get(role, []) or []:
+                    specs.append((f"{ex['id']}:{role}", str(phrase), 1.0, ex["id"], False, False))
+        self.clause_starters = set()
+        for doc in self.nlp.pipe([str(w) for w in k.get("clause_starters", [])]):
+            for _, keys in self._tokens_keys(doc):
+                self.clause_starters |= keys
+
+        merged: dict[tuple, _Cue] = {}
+        for spec, doc in zip(specs, self.nlp.pipe([s[1] for s in specs])):
+            label, phrase, weight, group, frames, digital = spec
+            content = [keys for _, keys in self._tokens_keys(doc, lemmas=False)]
+            if not content:
+                raise ValueError(f"{KNOWLEDGE_FILE}: indice vide « {phrase} »")
+            words = tuple(content)
+            canon = tuple(min(keys, key=lambda k: (len(k), k)) for keys in content)
+            key = (label, canon)
+            old = merged.get(key)
+            if old is None:
+                merged[key] = _Cue(label, phrase, words, canon, weight, group, frames, digital)
+            else:  # same concept written twice (singular/plural): one cue, all spellings, max weight
+                if len(old.words) == len(words):
+                    old.words = tuple(a | b for a, b in zip(old.words, words))
+                if weight > old.weight:
+                    old.weight, old.group, old.frames, old.digital = weight, group, frames, digital
+        self.cues = list(merged.values())
+        self.index: dict[str, list[_Cue]] = {}
+        for cue in self.cues:
+            for key in cue.words[0]:
+                self.index.setdefault(key, []).append(cue)
+        self.vocab = set()
+        for cue in self.cues:
+            for alts in cue.words:
+                self.vocab |= {a for a in alts if " " not in a}
+        self.typo_vocab: dict[str, set[str]] = {}
+        for w in self.vocab:
+            if len(w) >= self.typo_min_length and w.isalpha():
+                for d in _deletes(w) | {w}:
+                    self.typo_vocab.setdefault(d, set()).add(w)
+        # Known French words (the lemmatizer's lemma index, folded): never corrected as typos.
+        self.lexicon: set[str] = set()
+        try:
+            index = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            for words in index.values():
+                self.lexicon.update(fold(w) for w in words)
+        except (KeyError, ValueError):  # another model: fall back on the word vectors
+            pass
+        # Sub-axis definitions as mean word vectors (secondary signal).
+        self.definition_vectors = {}
+        for axis, doc in zip(k["sub_axes"], self.nlp.pipe([a.get("definition", "") for a in k["sub_axes"]])):
+            vec = self._mean_vector(doc)
+            if vec is not None:
+                self.definition_vectors[axis["id"]] = vec
+
+    @staticmethod
+    def _mean_vector(doc):
+        vecs = [t.vector for t in doc if t.has_vector and not t.is_punct and not t.is_stop]
+        if not vecs:
+            return None
+        v = np.mean(vecs, axis=0)
+        n = np.linalg.norm(v)
+        return v / n if n else None
+
+    def _unknown(self, tok, low: str) -> bool:
+        if self.lexicon:
+            return low not in self.lexicon and fold(tok.lemma_) not in self.lexicon
+        return tok.is_oov
+
+    def _typo(self, word: str) -> frozenset:
+        hit = self._typo_cache.get(word)
+        if hit is not None:
+            return hit
+        cands = set()
+        for d in _deletes(word) | {word}:
+            for w in self.typo_vocab.get(d, ()):
+                if len(w) >= self.typo_min_length and _within_one_edit(word, w):
+                    cands.add(w)
+        res = frozenset(cands)
+        if len(self._typo_cache) < 50_000:
+            self._typo_cache[word] = res
+        return res
+
+    # ------------------------------------------------------------------ analysis
+    def _content(self, doc):
+        """Content words: (token index, keys, clause id)."""
+        out = []
+        clause = 0
+        soft = False
+        for tok in doc:
+            text = tok.text
+            if tok.is_space or text.strip() == "":
+                if "\n" in text:
+                    clause += 1
+                    soft = False
+                continue
+            low = fold(text)
+            if text in HARD_BREAKS or (tok.is_punct and text[:1] in ".;!?…"):
+                clause += 1
+                soft = False
+                continue
+            if text in SOFT_BREAKS or low in SOFT_BREAKS:
+                soft = True
+                continue
+            if tok.is_punct or not low:
+                continue
+            keys = _raw_keys(text, tok.lemma_)
+            if low in STOP:
+                continue
+            if (len(low) >= self.typo_min_length and low.isalpha() and not (keys & self.vocab)
+                    and self._unknown(tok, low)):
+                keys |= self._typo(low)
+            if soft and keys & self.clause_starters:
+                clause += 1
+            soft = False
+            out.append((tok.i, frozenset(keys), clause))
+        return out
+
+    def _match(self, content) -> list[_Match]:
+        found: dict[tuple, _Match] = {}
+        n = len(content)
+        gap = self.max_gap
+        for i in range(n):
+            _, keys, clause = content[i]
+            for key in keys:
+                for cue in self.index.get(key, ()):
+                    if (id(cue), i) in found:
+                        continue
+                    pos = [i]
+                    ok = True
+                    for alts in cue.words[1:]:
+                        j = pos[-1] + 1
+                        stop = min(n, j + gap + 1)
+                        while j < stop and content[j][2] == clause and not (content[j][1] & alts):
+                            j += 1
+                        if j < stop and content[j][2] == clause:
+                            pos.append(j)
+                        else:
+                            ok = False
+                            break
+                    if ok:
+                        found[(id(cue), i)] = _Match(cue, tuple(pos))
+        return list(found.values())
+
+    @staticmethod
+    def _non_overlapping(matches: list[_Match]) -> list[_Match]:
+        taken: set[int] = set()
+        kept = []
+        for m in sorted(matches, key=lambda m: (-len(m.positions), -(m.end - m.start), -m.cue.weight, m.start)):
+            if taken.isdisjoint(m.positions):
+                kept.append(m)
+                taken.update(m.positions)
+        return sorted(kept, key=lambda m: m.start)
+
+    def _span(self, doc, content, m: _Match) -> str:
+        a = content[m.start][0]
+        b = content[m.end][0]
+        return doc[a:b + 1].text
+
+    def _result(self, doc, truncated: bool = False) -> Classification:
+        content = self._content(doc)
+        matches = self._match(content)
+        axis_m = self._non_overlapping([m for m in matches if m.cue.label in SUB_AXES])
+        # Audience: a training cue in a description naming the agents is a strong cue.
+        audiences = {m.cue.label.split(":", 1)[1] for m in matches if m.cue.label.startswith("audience:")}
+        for m in axis_m:
+            if m.cue.label in audiences and m.cue.group in self.boosted_groups:
+                m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
+        digital_m = self._non_overlapping([m for m in matches if m.cue.label == "digital"])
+
+        # Framing: after a strong "frames" cue, other sub-axes' cues of the same clause are its topic.
+        for f in axis_m:
+            if not (f.cue.frames and f.weight >= 2 and f.factor == 1.0):
+                continue
+            clause = content[f.start][2]
+            for o in axis_m:
+                if o.cue.label != f.cue.label and o.start > f.end and content[o.start][2] == clause:
+                    o.factor = min(o.factor, self.framed_factor)
+
+        raw = {k: 0.0 for k in SUB_AXES}
+        best: dict[tuple, float] = {}
+        first_pos = {k: 10**9 for k in SUB_AXES}
+        evidence: dict[str, list[str]] = {}
+        for m in axis_m:
+            key = (m.cue.label, m.cue.canon)
+            w = m.weight * m.factor
+            if w > best.get(key, 0.0):
+                raw[m.cue.label] += w - best.get(key, 0.0)
+                best[key] = w
+            if m.factor == 1.0:  # where the sub-axis is first named (strong cues first)
+                rank = m.start if m.weight >= 2 else 10**6 + m.start
+                first_pos[m.cue.label] = min(first_pos[m.cue.label], rank)
+            text = self._span(doc, content, m)
+            ev = evidence.setdefault(m.cue.label, [])
+            if text not in ev:
+                ev.append(text)
+        total = sum(raw.values())
+        scores = {k: round(raw[k] / total, 3) if total else 0.0 for k in SUB_AXES}
+        raw = {k: round(v, 3) for k, v in raw.items()}
+
+        digital_ev = []
+        for m in digital_m:
+            t = self._span(doc, content, m)
+            if t not in digital_ev:
+                digital_ev.append(t)
+        for m in axis_m:
+            if m.cue.digital and m.factor == 1.0:
+                t = self._span(doc, content, m)
+                if t not in digital_ev:
+                    digital_ev.append(t)
+        is_digital = bool(digital_ev)
+
+        res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
+                             is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
+        res.excluded = self._exclusions(doc, content, matches)
+        if not is_digital:
+            return res
+        top = max(raw.values())
+        if top >= self.main_min_raw:
+            # Every sub-axis weighing enough; a mixed project lists them in the order the
+            # description names them (its first volet is taken as the main one).
+            chosen = [k for k in SUB_AXES if raw[k] == top or (
+                raw[k] >= self.secondary_min_raw and raw[k] >= self.secondary_min_ratio * top)]
+            chosen.sort(key=lambda k: (first_pos[k], -raw[k]))
+            res.sub_axis = chosen[0]
+            res.sub_axes = chosen
+            res.method = "cues"
+        elif self.vector_fallback and self.definition_vectors:
+            vec = self._mean_vector(doc)
+            if vec is not None:
+                sims = sorted(((float(vec @ d), k) for k, d in self.definition_vectors.items()), reverse=True)
+                if len(sims) == 1 or sims[0][0] - sims[1][0] >= self.vector_margin:
+                    res.sub_axis = sims[0][1]
+                    res.sub_axes = [sims[0][1]]
+                    res.method = "vectors"
+        return res
+
+    def _exclusions(self, doc, content, matches) -> list[dict]:
+        out = []
+        for ex in self.exclusions:
+            eid = ex["id"]
+            by_role = {r: [m for m in matches if m.cue.label == f"{eid}:{r}"] for r in ("purchase", "equipment", "agents", "public")}
+            if not by_role["purchase"] or not by_role["equipment"]:
+                continue
+            if ex.get("public") and by_role["public"] and not by_role["agents"]:
+                continue
+            spans = []
+            for e in self._non_overlapping(by_role["equipment"]):
+                near = [p for p in by_role["purchase"] if abs(p.start - e.start) <= self.exclusion_window
+                        and not set(p.positions) & set(e.positions)]
+                if not near:
+                    continue
+                p = min(near, key=lambda p: abs(p.start - e.start))
+                a = content[min(p.start, e.start)][0]
+                b = content[max(p.end, e.end)][0]
+                text = doc[a:b + 1].text
+                if text not in spans:
+                    spans.append(text)
+            if spans:
+                out.append({"id": eid, "kind": ex.get("kind", "exclusion"), "evidence": spans,
+                            "source": dict(ex["source"])})
+        return out
+
+    # ------------------------------------------------------------------ public API
+    def _prepare(self, description) -> tuple[str, bool]:
+        if description is None:
+            return "", False
+        if not isinstance(description, str):
+            description = str(description)
+        if len(description) > self.max_chars:
+            return description[: self.max_chars], True
+        return description, False
+
+    def classify(self, description: str | None) -> Classification:
+        """Classify one description (None, empty or huge texts are fine: first `max_chars` read)."""
+        text, truncated = self._prepare(description)
+        if not text.strip():
+            return Classification(truncated=truncated)
+        return self._result(self.nlp(text), truncated)
+
+    def classify_many(self, texts: Iterable[str | None], batch_size: int = 256) -> list[Classification]:
+        """Classify many descriptions, batched through `nlp.pipe` (same results as `classify`)."""
+        prepared = [self._prepare(t) for t in texts]
+        out: list[Classification | None] = [None] * len(prepared)
+        todo = [(i, t) for i, (t, _) in enumerate(prepared) if t.strip()]
+        for (i, _), doc in zip(todo, self.nlp.pipe((t for _, t in todo), batch_size=batch_size)):
+            out[i] = self._result(doc, prepared[i][1])
+        return [o if o is not None else Classification(truncated=prepared[i][1]) for i, o in enumerate(out)]
+
+
+def classify(description: str | None) -> Classification:
+    """Shortcut: `Classifier.load().classify(description)`."""
+    return Classifier.load().classify(description)
+
+
+def load_time() -> float:
+    """Seconds taken to build a fresh classifier (for the benchmark; does not touch the cache)."""
+    import spacy
+
+    t = time.perf_counter()
+    Classifier(spacy.load(MODEL, exclude=list(EXCLUDED_COMPONENTS)), load_cached(KNOWLEDGE_FILE))
+    return time.perf_counter() - t
