@@ -84,6 +84,10 @@ class FakeRasa:
                 {"recipient_id": sender, "text": "Voici mon évaluation :"},
                 {"recipient_id": sender, "custom": {"assessment": ASSESSMENT}},
             ])
+        if "parler" in text:
+            return web.json_response([{"recipient_id": sender, "text": (
+                "Je vous mets en relation. Message prêt à envoyer : mailto:pref-numerique%40sarthe.example"
+                "?subject=FITN7%20axe%203&body=Bonjour%2C%0A%0ASynth%C3%A8se")}])
         return web.json_response([{"recipient_id": sender, "text": f"Je note : {text}"}])
 
     async def _hello(self, request: web.Request) -> web.Response:

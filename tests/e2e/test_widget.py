@@ -156,6 +156,11 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     send(page, "Merci")
     assert bot_messages(page).last.inner_text().endswith("Je note : Merci")  # turn 4 of the same sender
     assert fake_rasa.received[-1]["sender"] == sender.strip('"')
+    # a hand-off's prepared e-mail: a readable mailto link
+    send(page, "je veux parler à quelqu'un")
+    mail = bot_messages(page).last.locator("a")
+    assert mail.inner_text() == "pref-numerique@sarthe.example (message prêt à envoyer)"
+    assert mail.get_attribute("href").startswith("mailto:pref-numerique%40sarthe.example?subject=FITN7")
     # a new page (new session) gets another unguessable id
     context2, page2 = make_page(page.context.browser)
     try:

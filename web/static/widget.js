@@ -159,13 +159,22 @@
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
       if (match[1]) { parent.appendChild(link(match[2], match[1])); }
       else if (match[3]) { parent.appendChild(link(raw, raw)); }
-      else if (match[4]) { parent.appendChild(link(raw, raw.slice(7))); }
+      else if (match[4]) { parent.appendChild(link(raw, mailtoLabel(raw))); }
       else if (match[5]) { parent.appendChild(link("mailto:" + raw, raw)); }
       else if (match[6]) { parent.appendChild(el("strong", { text: match[6] })); }
       if (tail) { parent.appendChild(document.createTextNode(tail)); }
       last = match.index + match[0].length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // "mailto:a%40b.fr?subject=…&body=…" -> "a@b.fr (message prêt à envoyer)"
+  function mailtoLabel(raw) {
+    var parts = raw.slice(7).split("?");
+    var address = parts[0];
+    try { address = decodeURIComponent(address); } catch (e) { /* keep it encoded */ }
+    if (parts.length > 1) { return (address ? address + " " : "") + "(message prêt à envoyer)"; }
+    return address || raw;
   }
 
   function eur(amount) {
