@@ -22,6 +22,8 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 def answer_for(question: str) -> str | None:
     """What the mayor of Mamers answers to a question (None: pick a quick reply instead)."""
     q = question.lower()
+    if re.search(r"combien d.agents|usagers", q):
+        return "Une quarantaine d'agents"
     if re.search(r"quand|date|résultat|délai|échéance", q):
         return "Les premiers résultats sont attendus en juin 2022"
     if re.search(r"budget|coût|montant|combien", q):
