@@ -148,7 +148,7 @@ SECURITY_HEADERS = {
                                 "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
                                 "base-uri 'none'"),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # not no-referrer: Chromium would then send Origin: null
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }

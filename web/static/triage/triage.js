@@ -68,10 +68,10 @@
     return td;
   }
 
-  function load() {
+  function load(quiet) {
     var q = query();
     exportLink.href = "/triage/export.csv" + (q ? "?" + q : "");
-    say("Chargement…");
+    if (!quiet) say("Chargement…");
     return fetch("/triage/api/cases" + (q ? "?" + q : ""), { credentials: "same-origin" })
       .then(handle)
       .then(function (data) {
@@ -98,7 +98,7 @@
           tbody.appendChild(tr);
         });
         count.textContent = fmtCount(data.count);
-        say(fmtCount(data.count) + " affichée" + (data.count > 1 ? "s" : "") + ".");
+        if (!quiet) say(fmtCount(data.count) + " affichée" + (data.count > 1 ? "s" : "") + ".");
       })
       .catch(function (err) { if (err.message !== "auth") say(err.message); });
   }
@@ -186,15 +186,15 @@
     }).then(handle);
   }
 
-  form.addEventListener("submit", function (e) { e.preventDefault(); load(); });
-  form.addEventListener("reset", function () { setTimeout(load, 0); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); load(false); });
+  form.addEventListener("reset", function () { setTimeout(function () { load(false); }, 0); });
   statusForm.addEventListener("submit", function (e) {
     e.preventDefault();
     if (!current) return;
     var status = statusForm.elements.status.value;
     if (!status) { say("Choisissez un statut."); return; }
     post("/triage/api/cases/" + current.id + "/status", { status: status, note: statusForm.elements.note.value })
-      .then(function (d) { render(d); statusForm.elements.note.value = ""; say("Statut enregistré : " + d.status_label + "."); load(); })
+      .then(function (d) { render(d); statusForm.elements.note.value = ""; say("Statut enregistré : " + d.status_label + "."); load(true); })
       .catch(function (err) { if (err.message !== "auth") say(err.message); });
   });
   noteForm.addEventListener("submit", function (e) {
@@ -212,5 +212,5 @@
   detail.addEventListener("keydown", function (e) {
     if (e.key === "Escape") document.getElementById("close-detail").click();
   });
-  load();
+  load(false);
 })();
