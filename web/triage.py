@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.cases import CaseStore
 from assistant.errors import InputError
@@ -186,8 +187,30 @@ def _rules(request: web.Request) -> PriorityRules:
     return state.rules
 
 
+class DatabaseUnavailable(Exception):
+    pass
+
+
 async def _run(func, *args):
-    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+    """Run a blocking store call in a thread. Database errors become DatabaseUnavailable, logged
+    by class name only (SQLAlchemy messages can quote parameters, i.e. personal data)."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+    except SQLAlchemyError as exc:
+        log.error("triage: database error %s", type(exc).__name__)
+        raise DatabaseUnavailable() from None
+
+
+def _db_guard(handler):
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DatabaseUnavailable:
+            return _error("Base de données indisponible : réessayez plus tard ou prévenez "
+                          "l'administrateur.", 503)
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
 
 
 def _text(value: str) -> str:
@@ -354,6 +377,7 @@ def _filter(request: web.Request) -> Filter:
                                 ("department", "sub_axis", "eligibility", "status", "since", "until")})
 
 
+@_db_guard
 async def api_cases(request: web.Request) -> web.Response:
     denied = _guard_json(request)
     if denied is not None:
@@ -389,6 +413,7 @@ def _detail(store: CaseStore, rules: PriorityRules, case_id: int) -> dict:
     return data
 
 
+@_db_guard
 async def api_case(request: web.Request) -> web.Response:
     denied = _guard_json(request)
     if denied is not None:
@@ -415,6 +440,7 @@ async def _json_body(request: web.Request) -> dict:
     return body
 
 
+@_db_guard
 async def api_status(request: web.Request) -> web.Response:
     denied = _guard_json(request)
     if denied is not None:
@@ -436,6 +462,7 @@ async def api_status(request: web.Request) -> web.Response:
     return _json(data)
 
 
+@_db_guard
 async def api_note(request: web.Request) -> web.Response:
     denied = _guard_json(request)
     if denied is not None:
@@ -455,6 +482,7 @@ async def api_note(request: web.Request) -> web.Response:
     return _json(data)
 
 
+@_db_guard
 async def export_csv(request: web.Request) -> web.Response:
     denied = _guard_json(request)
     if denied is not None:

@@ -190,3 +190,24 @@ def test_assets_are_local(store, password_hash):
         assert "https://" not in html and "http://" not in html
 
     _run(store, TriageSettings(password_hash=password_hash, session_secret=None), scenario)
+
+
+def test_database_errors_are_french_and_logged_without_data(tmp_path, password_hash, caplog):
+    from assistant.cases import CaseStore
+    from assistant.db import get_engine
+
+    db = tmp_path / "broken.sqlite"
+    store = CaseStore(get_engine(f"sqlite:///{db}"))
+    store.record("secret-conv", "rest", {"description": "Texte personnel de l'usager"}, assessment())
+    with store.engine.begin() as conn:  # simulate a broken database
+        conn.exec_driver_sql("DROP TABLE triage_case_notes")
+
+    async def scenario(client):
+        await _login(client)
+        resp = await client.get("/triage/api/cases/1")
+        assert resp.status == 503 and "Base de données indisponible" in (await resp.json())["error"]
+
+    with caplog.at_level("INFO"):
+        _run(store, TriageSettings(password_hash=password_hash, session_secret=None), scenario)
+    assert "Texte personnel" not in caplog.text and "secret-conv" not in caplog.text
+    assert "OperationalError" in caplog.text
