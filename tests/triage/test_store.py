@@ -152,8 +152,8 @@ def test_concurrent_records_of_one_conversation_make_one_case(store, engine):
     assert n == 1
 
 
-def test_first_use_migrates_safely_from_concurrent_processes(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+def test_first_use_migrates_safely_from_concurrent_processes(db_url):
+    url = db_url  # a fresh database, not migrated yet (SQLite file lock, PostgreSQL advisory lock)
     code = ("import sys; from assistant.cases import CaseStore; "
             "print(CaseStore.default().record('conv-' + sys.argv[1], 'rest', {}, None, 'x'))")
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
@@ -162,11 +162,10 @@ def test_first_use_migrates_safely_from_concurrent_processes(tmp_path):
              for i in range(3)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
-    assert sorted(int(o[0]) for o in outs) == [1, 2, 3]
+    assert len({int(o[0]) for o in outs}) == 3
     from assistant.db import get_engine
     eng = get_engine(url)
     assert _count(eng, cases_table) == 3
-    eng.dispose()
 
 
 def test_transcript_from_the_tracker_store(store, engine):
