@@ -144,7 +144,17 @@ class PriorityRules:
 
     def priority(self, case: Case) -> Priority:
         tier = self._tier(case)
-        reasons = [self._reason(tier, None)]
+        first = self._reason(tier, None)
+        why = []
+        if case.handoff_reason:
+            why.append("mise en relation demandée")
+        if case.eligibility == "to_confirm":
+            why.append("verdict à confirmer")
+        elif case.eligibility is None:
+            why.append("pas encore évalué")
+        if why and int(tier["rank"]) == 0:
+            first.label = f"{first.label} ({', '.join(why)})"
+        reasons = [first]
         score = 0
         size = self._size(case)
         if size:

@@ -37,7 +37,10 @@ def test_priority_order_follows_the_selection_criteria(store):
     _add(store, "large-many-users", population=150000, users=5000)         # tier 1, 0 + 20
     _add(store, "medium-handoff", population=20000, handoff="Demande un agent")  # tier 0, 20
     _add(store, "medium-many-users", population=30000, users=2000)         # tier 1, 20 + 20
-    order = _ids(queue(store))
+    items = queue(store)
+    assert items[0].priority.reasons[0].label == (
+        "Vérification humaine nécessaire (mise en relation demandée)")
+    order = _ids(items)
     assert order == ["medium-handoff", "large-to-confirm", "medium-many-users", "small-eligible",
                      "large-many-users", "small-not-eligible"]
 
@@ -68,7 +71,7 @@ def test_reasons_are_shown_and_cite_the_source_text(store):
     _add(store, "c", eligibility="to_confirm", population=3000, agents=250)
     (item,) = queue(store)
     labels = [r.label for r in item.priority.reasons]
-    assert labels[0] == "Vérification humaine nécessaire"
+    assert labels[0] == "Vérification humaine nécessaire (verdict à confirmer)"
     assert "Petite collectivité (moins de 5 000 habitants)" in labels
     assert "De 100 à 999 bénéficiaires" in labels
     assert item.priority.score == 30 + 12

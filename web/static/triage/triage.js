@@ -132,8 +132,7 @@
     var reasons = el("ul", null, "reasons");
     d.priority.reasons.forEach(function (r) {
       var li = el("li", r.label + (r.points !== null ? " (+" + r.points + ") " : " "));
-      li.appendChild(el("q", r.source.quote));
-      li.appendChild(document.createTextNode(" — " + r.source.section));
+      li.appendChild(document.createTextNode("\u00ab\u00a0" + r.source.quote + "\u00a0\u00bb — " + r.source.section));
       reasons.appendChild(li);
     });
     detailBody.appendChild(el("h3", "Raisons de la priorité"));
