@@ -37,6 +37,16 @@ def _db_errors(func):
     return wrapper
 
 
+def _case_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"numéro de dossier invalide : « {text} »") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"numéro de dossier invalide : « {text} »")
+    return value
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--department", "-d", help="numéro de département (72, 2A, 974…)")
     p.add_argument("--sub-axis", dest="sub_axis", help="sous-axe : 3a, 3b ou 3c")
@@ -56,18 +66,18 @@ def register(subparsers) -> None:
     p.set_defaults(func=_list)
 
     p = sub.add_parser("show", help="un dossier : priorité, notes, conversation")
-    p.add_argument("case_id", type=int, help="numéro du dossier")
+    p.add_argument("case_id", type=_case_id, help="numéro du dossier")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=_show)
 
     p = sub.add_parser("status", help="changer le statut d'un dossier")
-    p.add_argument("case_id", type=int, help="numéro du dossier")
+    p.add_argument("case_id", type=_case_id, help="numéro du dossier")
     p.add_argument("status", help="nouveau, « en cours » ou traité")
     p.add_argument("--note", help="note jointe au changement")
     p.set_defaults(func=_status)
 
     p = sub.add_parser("note", help="ajouter une note à un dossier")
-    p.add_argument("case_id", type=int, help="numéro du dossier")
+    p.add_argument("case_id", type=_case_id, help="numéro du dossier")
     p.add_argument("text", help="texte de la note")
     p.set_defaults(func=_note)
 
