@@ -356,7 +356,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
 
     if match is not None:
         if match.type == "region":
-            f.region_code = match.code
+            f.region_code, f.region_name = match.code, match.name
         else:
             f.department_code = match.department or (match.code if match.type in ("departement", "com") else None)
             f.department_name = match.department_name
@@ -455,7 +455,7 @@ def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | 
     directory = k.contact_prefecture["directory_url"]
     if f.department_code or not f.region_code:
         name = prefecture_name(k, f.department_code, f.department_name)
-        url = settings.get("url") if settings and settings.get("url") and f.department_code else None
+        url = settings.get("prefecture_url") if settings and f.department_code else None
         why = ("Le préfet de votre département gère le guichet de l'axe 3 : c'est l'interlocuteur pour le dépôt, "
                "l'instruction et le montant.")
         if url is None:
@@ -465,8 +465,9 @@ def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | 
         out.append({"kind": "prefecture", "name": name, "email": None, "url": url, "why": why,
                     "department": f.department_code})
     else:  # a région: the prefecture of région
-        out.append({"kind": "prefecture", "name": "Préfecture de région", "email": None,
-                    "url": (settings or {}).get("url") or directory,
+        region = f" {f.region_name}" if f.region_name else ""
+        out.append({"kind": "prefecture", "name": f"Préfecture de la région{region}", "email": None,
+                    "url": directory,
                     "why": "Pour une région, le guichet est suivi par la préfecture de région : cherchez-la sur "
                            "l'annuaire de l'administration.", "department": None})
     if k.contact_anct and ("3b" in sub_axes or f.sub_axis == "3b"):

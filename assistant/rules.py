@@ -145,6 +145,7 @@ class Facts:
     department_name: str | None = None
     department_invalid: bool = False
     region_code: str | None = None             # for a région applicant (no département)
+    region_name: str | None = None
     declared_type: str | None = None           # applicant_type given by the request
     applicant_type: str | None = None          # effective type
     epci_type: str | None = None
