@@ -27,14 +27,17 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .cases import STATUSES, Case, CaseStore, cases_table, normalize_status
 from .errors import InputError
 from .fmt import eur
 from .knowledge import load_cached, load_file
 
-PARIS = ZoneInfo("Europe/Paris")
+try:
+    PARIS = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # no tz database on this system (no tzdata): CET without summer time
+    PARIS = dt.timezone(dt.timedelta(hours=1), "CET")
 ELIGIBILITIES = {"eligible": "éligible", "to_confirm": "à confirmer", "not_eligible": "non éligible"}
 SUB_AXES = ("3a", "3b", "3c")
 CSV_DELIMITER = ";"
