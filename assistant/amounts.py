@@ -105,8 +105,9 @@ def eligible_cost(budget: float | None, expenses: list[Expense], categorizer: Ex
     Excluded: IT equipment for agents; staff where the département excludes it; non-EU licences
     above the marginal share (max_share_of_grant of the amount granted).
     """
-    if budget is None and expenses:
-        budget = float(sum(e.amount_eur for e in expenses))
+    detailed = float(sum(e.amount_eur for e in expenses))
+    if expenses and (budget is None or detailed > budget):
+        budget = detailed  # the detailed expenses stand for the cost when they exceed the stated budget
     if budget is None:
         return None, [], None
     excluded: list[dict] = []
@@ -151,8 +152,11 @@ def compute(sub_axis: str | None, *, applicant_type: str | None, epci_type: str 
     cost, excluded, budget_used = eligible_cost(budget, expenses, knowledge.categorizer,
                                                knowledge.restrictions, staff_excluded, dept_name)
     removed_txt = ""
+    if budget is not None and budget_used is not None and budget_used > budget:
+        removed_txt = (f" Le total des dépenses détaillées ({eur(budget_used)}) dépasse le budget indiqué "
+                       f"({eur(budget)}) : c'est ce total qui est retenu.")
     if excluded:
-        removed_txt = " Dépenses non financées retirées : " + " ; ".join(
+        removed_txt += " Dépenses non financées retirées : " + " ; ".join(
             f"{x['label']} ({eur(x['amount_eur'])})" for x in excluded) + "."
     if sub_axis is None:
         return AmountResult(None, None, "Le montant dépend du volet (3a, 3b ou 3c), qui n'est pas encore déterminé.",

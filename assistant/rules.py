@@ -293,6 +293,11 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
     out = []
     src = _src(s)
     name = s["name"]
+    out.append(Finding("department_settings", MET,
+                       f"Règles locales publiées par la préfecture ({name}) prises en compte : "
+                       + " ".join(s.get("notes") or []), src,
+                       {"department": f.department_code, "region": f.region_code, "settings": s["id"]},
+                       required=False))
     rules = {r["id"]: r for r in s.get("rules") or []}
     at = s.get("applicant_types")
     t = f.applicant_type

@@ -142,3 +142,8 @@ def test_excluded_more_than_budget_gives_zero_not_negative():
 ])
 def test_categorizer(label, category):
     assert K.categorizer.categorize(label) == category
+
+
+def test_detailed_expenses_above_the_budget_win():
+    r = compute("3c", budget=5000, expenses=[A.Expense("Développement", 7000)])
+    assert r.budget_eur == 7000 and r.eur == 7000 and "dépasse le budget" in r.explanation

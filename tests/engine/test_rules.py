@@ -222,3 +222,33 @@ def test_request_normalisation():
     assert len(r.description) == 5000
     with pytest.raises(InputError):
         Request.from_dict(["not", "an", "object"])
+
+
+def test_assess_many_matches_assess_and_classifies_once(referential, classifier):
+    cases = [c for c in CASES if "expenses" not in c["request"]][:12]
+    requests = [Request.from_dict(copy.deepcopy(c["request"])) for c in cases]
+    calls = []
+
+    class Spy:
+        def classify(self, text):
+            raise AssertionError("assess_many must batch")
+
+        def classify_many(self, texts):
+            texts = list(texts)
+            calls.append(len(texts))
+            return classifier.classify_many(texts)
+
+    from assistant import assess_many
+    many = [a.to_dict() for a in assess_many(requests, referential=referential, classifier=Spy())]
+    one = [assess(r, referential=referential, classifier=classifier).to_dict() for r in requests]
+    assert calls == [sum(1 for r in requests if r.description)]
+    assert [(a["eligibility"], a["missing"], a["amount"]["eur"]) for a in many] == \
+           [(a["eligibility"], a["missing"], a["amount"]["eur"]) for a in one]
+
+
+def test_local_settings_are_said_in_the_findings(referential, classifier):
+    a = assess(Request.from_dict({"collectivity": "Amboise", "sub_axis": "3a", "as_of": "2021-06-01"}),
+               referential=referential, classifier=classifier).to_dict()
+    f = _finding(a, "department_settings")
+    assert f["status"] == "met" and "Indre-et-Loire" in f["message"]
+    assert f["source"]["document"] == "prefecture-variants.md"
