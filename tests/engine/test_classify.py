@@ -100,6 +100,17 @@ def test_load_is_cached(clf):
     assert Classifier.load() is clf
     names = clf.nlp.pipe_names
     assert "lemmatizer" in names and "parser" not in names and "ner" not in names
+    if clf.lemma_mode == "lookup":
+        assert "tok2vec" not in names and "morphologizer" not in names
+
+
+def test_both_lemma_modes_pass_every_case(clf):
+    """The other lemma mode (rule: morphologizer + rule lemmatizer) gives the same answers."""
+    other = Classifier.load(lemma_mode="rule" if clf.lemma_mode == "lookup" else "lookup")
+    assert other.lemma_mode != clf.lemma_mode
+    results = other.classify_many([c["description"] for c in CASES])
+    failures = {c["id"]: errs for c, r in zip(CASES, results) if (errs := _check(c, r))}
+    assert not failures, failures
 
 
 @pytest.mark.parametrize("accented, plain", [
