@@ -51,8 +51,10 @@ def _check_entry(entry: dict, where: str, base: str) -> None:
     src = entry.get("source")
     if not isinstance(src, dict) or not src.get("quote"):
         raise KnowledgeError(f"{where}: entrée « {entry.get('id')} » sans référence (source.quote)")
+    if not isinstance(src["quote"], str) or not isinstance(src.get("section", ""), (str, type(None))):
+        raise KnowledgeError(f"{where}: « {entry.get('id')} » : source.quote et source.section doivent être du texte")
     doc = src.get("document")
-    if doc not in DOCUMENTS:
+    if not isinstance(doc, (str, type(None))) or doc not in DOCUMENTS:
         raise KnowledgeError(f"{where}: document inconnu « {doc} » pour « {entry['id']} »")
     if doc in (None, "fitn7-axe3-guichet-departemental.txt"):
         section = src.get("section")

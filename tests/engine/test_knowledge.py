@@ -100,3 +100,13 @@ def test_application_url_and_anct_contact_come_from_the_text():
     url = next(e["url"] for e in load_file("rules.yml")["procedure"] if e["id"] == "application_url")
     assert url in text
     assert load_file("contacts.yml")["anct_3b"]["email"] in text
+
+
+@pytest.mark.parametrize("source", [
+    "{section: \"Pour qui ?\", quote: 2021}",          # a number, not a quote
+    "{document: [a, b], quote: \"x\"}",                 # a list as document
+])
+def test_loader_refuses_malformed_sources_with_a_clear_error(tmp_path, source):
+    base = _tmp_knowledge(tmp_path, f"rule:\n  id: r1\n  source: {source}\n  valid_from: 2021-01-25\n")
+    with pytest.raises(KnowledgeError):
+        load_file("x.yml", base)
