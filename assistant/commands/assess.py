@@ -15,6 +15,7 @@ import sys
 from ..errors import InputError
 
 BATCH = 128
+MAX_BYTES = 1_000_000  # one request: far more than any real one (descriptions are cut at 5 000 characters)
 
 
 def register(subparsers) -> None:
@@ -58,8 +59,11 @@ def run(args) -> int:
 
 def run_one(indent: int | None = None) -> int:
     from ..assess import assess
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(f"demande trop longue (plus de {MAX_BYTES // 1000} ko).")
     try:
-        text = sys.stdin.buffer.read().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("l'entrée n'est pas du texte UTF-8.") from None
     if not text.strip():
@@ -79,9 +83,11 @@ def run_one(indent: int | None = None) -> int:
 
 def _lines(fd: int):
     """Yield (line, more_ready): more_ready is False when no further input is waiting right now,
-    so that an interactive caller gets its answer without waiting for a full batch."""
+    so that an interactive caller gets its answer without waiting for a full batch. A line longer
+    than MAX_BYTES is not kept in memory: it is yielded as None."""
     buf = b""
     eof = False
+    skipping = False  # inside a line longer than MAX_BYTES
     while not eof:
         chunk = os.read(fd, 1 << 16)
         if not chunk:
@@ -89,8 +95,14 @@ def _lines(fd: int):
         buf += chunk
         parts = buf.split(b"\n")
         buf = parts.pop()
-        for i, raw in enumerate(parts):
-            last = i == len(parts) - 1
+        lines: list = list(parts)
+        if skipping and lines:
+            lines[0] = None
+            skipping = False
+        if len(buf) > MAX_BYTES:
+            buf, skipping = b"", True
+        for i, raw in enumerate(lines):
+            last = i == len(lines) - 1
             ready = True
             if last and not eof:
                 try:
@@ -98,7 +110,9 @@ def _lines(fd: int):
                 except (OSError, ValueError):
                     ready = True
             yield raw, (not last) or ready
-    if buf:
+    if skipping:
+        yield None, False
+    elif buf:
         yield buf, False
 
 
@@ -134,6 +148,8 @@ def run_jsonl() -> int:
     for raw, more in _lines(sys.stdin.fileno()):
         n += 1
         try:
+            if raw is None or len(raw) > MAX_BYTES:
+                raise InputError(f"ligne trop longue (plus de {MAX_BYTES // 1000} ko).")
             text = raw.decode("utf-8").strip()
             if not text:
                 raise InputError("ligne vide : une demande JSON était attendue.")

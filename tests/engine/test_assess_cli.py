@@ -50,7 +50,9 @@ def test_one_request(referential):
     (json.dumps({"budget_eur": 5e9}), "hors de proportion"),
     (json.dumps({"results_date": "fin 2022"}), "AAAA-MM-JJ"),
     (b"\xff\xfe{", "UTF-8"),
-])
+    ("{\"description\": \"" + "x" * 1_100_000 + "\"}", "trop longue"),
+], ids=["empty", "blank", "bad-json", "array", "string", "negative-budget", "huge-budget", "bad-date",
+        "not-utf8", "too-long"])
 def test_bad_input_exit_2_french_message(stdin, expected):
     rc, out, err = run(["assess"], stdin)
     assert rc == 2
@@ -68,6 +70,8 @@ def test_jsonl_keeps_order_and_survives_bad_lines(referential):
         json.dumps({"budget_eur": "beaucoup"}),
         "[]",
         json.dumps({**REQUEST, "collectivity": "Sainte-Colombe"}),
+        json.dumps({"description": "x" * 1_500_000}),   # an oversized line is refused, not kept
+        json.dumps({"applicant_type": "particulier"}),
     ]
     rc, out, err = run(["assess", "--jsonl"], "\n".join(lines) + "\n")
     assert rc == 0, err
@@ -80,6 +84,8 @@ def test_jsonl_keeps_order_and_survives_bad_lines(referential):
     assert answers[4]["line"] == 5 and "montant" in answers[4]["error"]
     assert answers[5]["line"] == 6 and "objet JSON" in answers[5]["error"]
     assert answers[6]["missing"] == ["department"]
+    assert answers[7]["line"] == 8 and "trop longue" in answers[7]["error"]
+    assert answers[8]["eligibility"] == "not_eligible"
     assert "Traceback" not in err
 
 
