@@ -182,11 +182,14 @@ def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
                            app_src, {"query": f.collectivity_query, "code": f.match.code}, required=False))
     elif f.lookup_status == "ambiguous":
         names = "; ".join(_collectivity_label(c) for c in f.candidates[:6])
+        more = f" (et {len(f.candidates) - 6} autres)" if len(f.candidates) > 6 else ""
+        dep_known = f.department_query is not None and not f.department_invalid
+        ask = ("Le département ne suffit pas à les distinguer : précisez le nom exact ou le code INSEE."
+               if dep_known else "Précisez le département (nom ou numéro) ou le code INSEE.")
         out.append(Finding("collectivity", UNKNOWN,
-                           f"Plusieurs collectivités portent le nom « {f.collectivity_query} » : {names}. "
-                           "Précisez le département (nom ou numéro) ou le code INSEE.",
+                           f"Plusieurs collectivités correspondent à « {f.collectivity_query} » : {names}{more}. {ask}",
                            app_src, {"query": f.collectivity_query, "candidates": [c.code for c in f.candidates]},
-                           missing=["department"]))
+                           missing=["collectivity"] if dep_known else ["department"]))
     elif f.lookup_status == "not_found":
         if declared_only:
             out.append(Finding("collectivity", NOT_APPLICABLE,
@@ -194,9 +197,11 @@ def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
                                f"est normal pour un candidat de type {TYPE_LABELS[f.applicant_type]}.",
                                app_src, {"query": f.collectivity_query}, required=False))
         else:
+            where = (f" dans le département {f.department_name or f.department_code}"
+                     if f.department_code and not f.department_invalid else "")
             out.append(Finding("collectivity", UNKNOWN,
-                               f"Collectivité introuvable dans le référentiel : « {f.collectivity_query} ». Vérifiez "
-                               "l'orthographe ou donnez le code INSEE, le numéro SIREN ou le code postal.",
+                               f"Collectivité introuvable dans le référentiel{where} : « {f.collectivity_query} ». "
+                               "Vérifiez l'orthographe ou donnez le code INSEE, le numéro SIREN ou le code postal.",
                                app_src, {"query": f.collectivity_query}, missing=["collectivity"]))
     elif declared_only:
         out.append(Finding("collectivity", NOT_APPLICABLE,
