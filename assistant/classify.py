@@ -53,7 +53,8 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    `vector_margin` (`method` = "vectors"); otherwise no sub-axis (a human decides).
 8. `excluded`: equipment for agents (a purchase word near an IT equipment word, unless only the
    public is named) and licences of non-EU publishers, each with its evidence and source; the
-   rules engine decides what follows.
+   rules engine decides what follows. The rest of the clause of an excluded equipment purchase is
+   what the equipment is for ("des PC portables pour le télétravail et la visio"): framed as above.
 
 Limits, written down: negation is not understood ("sans achat de matériel", "pas de formation"
 count as the cue); the classifier reads words, not amounts or intentions; a description naming
@@ -320,7 +321,7 @@ class Classifier:
         try:
             index = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
             for words in index.values():
-                self.lexicon.update(fold(w) for w in words)
+                self.lexicon.update(w if w.isascii() and w.isalpha() and w.islower() else fold(w) for w in words)
         except (KeyError, ValueError):  # another model: fall back on the word vectors
             pass
         # Sub-axis definitions as mean word vectors (secondary signal).
@@ -464,7 +465,13 @@ class Classifier:
                 m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
         digital_m = self._non_overlapping([m for m in matches if m.cue.label == "digital"])
 
-        # Framing: after a strong "frames" cue, other sub-axes' cues of the same clause are its topic.
+        # Framing: after a strong "frames" cue, other sub-axes' cues of the same clause are its topic;
+        # after an excluded equipment purchase, the cues of its clause are what the equipment is for.
+        excluded, frame_ends = self._exclusions(doc, content, matches)
+        for end in frame_ends:
+            for o in axis_m:
+                if o.start > end and content[o.start][2] == content[end][2]:
+                    o.factor = min(o.factor, self.framed_factor)
         for f in axis_m:
             if not (f.cue.frames and f.weight >= 2 and f.factor == 1.0):
                 continue
@@ -504,11 +511,15 @@ class Classifier:
                 t = self._span(doc, content, m)
                 if t not in digital_ev:
                     digital_ev.append(t)
+        for ex in excluded:  # buying IT equipment or software licences is a digital expense
+            for t in ex["evidence"]:
+                if t not in digital_ev:
+                    digital_ev.append(t)
         is_digital = bool(digital_ev)
 
         res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
                              is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
-        res.excluded = self._exclusions(doc, content, matches)
+        res.excluded = excluded
         if not is_digital:
             return res
         top = max(raw.values())
@@ -531,8 +542,10 @@ class Classifier:
                     res.method = "vectors"
         return res
 
-    def _exclusions(self, doc, content, matches) -> list[dict]:
-        out = []
+    def _exclusions(self, doc, content, matches) -> tuple[list[dict], list[int]]:
+        """The restrictions found, and the content positions after which an excluded purchase
+        frames the rest of its clause (exclusions marked `frames`)."""
+        out, frames = [], []
         for ex in self.exclusions:
             eid = ex["id"]
             by_role = {r: [m for m in matches if m.cue.label == f"{eid}:{r}"] for r in ("purchase", "equipment", "agents", "public")}
@@ -552,10 +565,12 @@ class Classifier:
                 text = doc[a:b + 1].text
                 if text not in spans:
                     spans.append(text)
+                if ex.get("frames"):
+                    frames.append(max(p.end, e.end))
             if spans:
                 out.append({"id": eid, "kind": ex.get("kind", "exclusion"), "evidence": spans,
                             "source": dict(ex["source"])})
-        return out
+        return out, frames
 
     # ------------------------------------------------------------------ public API
     def _prepare(self, description) -> tuple[str, bool]:
