@@ -1,0 +1,285 @@
+"""Custom actions of the FITN7 axe 3 assistant (rasa_sdk): thin adapters over the engine.
+
+The dialogue is a loop driven by the engine's `missing` list: after every message that carries
+facts, `action_process` reads them (actions/extract.py), recomputes the assessment and either asks
+the first missing item (one question at a time, `pending_question`) or gives the verdict.
+Every action runs inside `guarded`: an unexpected error is logged without personal data and the
+user gets a short French message, never a stack trace and never silence.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import traceback
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from assistant.errors import InputError
+
+from . import engine as E
+from . import faq as F
+from . import render as R
+from . import texts as T
+from .extract import extract
+
+log = logging.getLogger(__name__)
+
+MAX_FALLBACKS = 2                      # misunderstandings in a row before a hand-off
+HANDOFF_USER = "demande de l'usager"
+HANDOFF_FALLBACK = "incompréhensions répétées"
+HANDOFF_TO_CONFIRM = "verdict à confirmer"
+
+
+def guarded(run):
+    """Wrap Action.run: never raise, log the exception class and frames only, answer in French."""
+    @functools.wraps(run)
+    async def wrapper(self, dispatcher, tracker, domain):
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception as exc:
+            # where it failed (file, line, function), never the message nor the source lines
+            frames = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                                 for f in reversed(traceback.extract_tb(exc.__traceback__)[-6:]))
+            log.error("action %s failed: %s at %s", self.name(), type(exc).__name__, frames)
+            dispatcher.utter_message(text=T.ERROR)
+            return []
+    return wrapper
+
+
+def _referential():
+    from assistant.referential import Referential
+    return Referential.open()
+
+
+def _slots(tracker: Tracker) -> dict[str, Any]:
+    return {k: tracker.get_slot(k) for k in E.REQUEST_SLOTS + ("role",)}
+
+
+def _channel(tracker: Tracker) -> str:
+    try:
+        return tracker.get_latest_input_channel() or "rest"
+    except Exception:
+        return "rest"
+
+
+def _skipped(tracker: Tracker) -> list[str]:
+    a = tracker.get_slot("assessment") or {}
+    return list(a.get("_skipped") or []) if isinstance(a, dict) else []
+
+
+def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) -> None:
+    """Ask for one missing item; homonyms get one button per candidate (INSEE code in the payload)."""
+    cands = ((assessment or {}).get("collectivity") or {}).get("candidates") or []
+    if slot == "department" and cands:
+        variables, buttons = R.homonym_question(assessment)
+        dispatcher.utter_message(text=T.HOMONYMS.format(**variables), buttons=buttons)
+        return
+    text, buttons = T.QUESTIONS.get(slot, (T.DEFAULT, []))
+    dispatcher.utter_message(text=text, buttons=list(buttons))
+
+
+def acknowledge(updates: dict, assessment: dict) -> str | None:
+    """One line saying what was understood from the message (so that users can correct it)."""
+    parts = []
+    if "collectivity" in updates and updates["collectivity"]:
+        label = R.collectivity_label(assessment.get("collectivity"))
+        if label:
+            parts.append(label)
+    if updates.get("budget_eur"):
+        parts.append(f"budget {R.eur(updates['budget_eur'])}")
+    if updates.get("results_date"):
+        from assistant.rules import fr_date
+        import datetime as dt
+        try:
+            parts.append(f"résultats le {fr_date(dt.date.fromisoformat(updates['results_date']))}")
+        except Exception:
+            parts.append(f"résultats le {updates['results_date']}")
+    if updates.get("agents_count"):
+        parts.append(f"{int(updates['agents_count'])} agents")
+    if updates.get("role"):
+        parts.append(f"vous êtes {updates['role']}")
+    if updates.get("description") and not assessment.get("missing", [None])[:1] == ["description"]:
+        parts.append("projet noté")
+    return ("C'est noté : " + ", ".join(parts) + ".") if parts else None
+
+
+def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, assessment: dict | None,
+            reason: str) -> list[EventType]:
+    """Give the right contact with a ready-to-send mailto: link and record the case for triage."""
+    request = E.request_from_slots(slots)
+    if assessment is None:
+        try:
+            assessment = E.run_assessment(request)
+        except InputError:
+            assessment = None
+    contact = R.choose_contact(assessment)
+    link = R.mailto(contact, assessment)
+    key = {HANDOFF_TO_CONFIRM: "to_confirm", HANDOFF_FALLBACK: "fallback"}.get(reason)
+    dispatcher.utter_message(text=R.handoff_text(contact, link, key),
+                             json_message={"handoff": {"contact": contact, "mailto": link, "reason": reason}})
+    E.record_case(tracker.sender_id, _channel(tracker), request, assessment, handoff_reason=reason)
+    return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", False)]
+
+
+def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False) -> list[EventType]:
+    """Read the latest message, recompute the assessment, ask what is missing or give the verdict."""
+    slots = _slots(tracker)
+    pending = tracker.get_slot("pending_question")
+    previous = tracker.get_slot("assessment") if isinstance(tracker.get_slot("assessment"), dict) else None
+    cands = ((previous or {}).get("collectivity") or {}).get("candidates") or []
+    message = tracker.latest_message or {}
+    ex = extract(message, pending, slots, _referential(), candidates=cands)
+    if from_fallback and not (ex.answered or ex.dont_know):
+        ex.updates = {}   # a message the NLU did not understand only counts as an answer
+    updates = dict(ex.updates)
+    skipped = _skipped(tracker)
+    if ex.dont_know and pending and pending not in skipped:
+        skipped.append(pending)
+
+    new = {**slots, **updates}
+    refused = E.check_request(E.request_from_slots(new))
+    if refused:
+        # the engine refuses a value (e.g. an absurd budget): say why, keep the previous values
+        dispatcher.utter_message(text=refused)
+        for key in list(updates):
+            trial = {**slots, **{k: v for k, v in updates.items() if k != key}}
+            if E.check_request(E.request_from_slots(trial)) is None:
+                updates.pop(key)
+                break
+        else:
+            updates = {}
+        new = {**slots, **updates}
+        if E.check_request(E.request_from_slots(new)):
+            updates, new = {}, dict(slots)
+
+    understood = bool(updates) or ex.answered or ex.dont_know
+    events: list[EventType] = [SlotSet(k, v) for k, v in updates.items()]
+    count = int(tracker.get_slot("fallback_count") or 0)
+    if not understood:
+        for note in ex.notes:
+            dispatcher.utter_message(text=note)
+        count += 1
+        if count >= MAX_FALLBACKS:
+            return events + handoff(dispatcher, tracker, new, previous, HANDOFF_FALLBACK)
+        if pending:
+            if not ex.notes:
+                dispatcher.utter_message(text=T.NOT_UNDERSTOOD_ANSWER)
+            ask(dispatcher, pending, previous)
+        elif (message.get("intent") or {}).get("name") in ("affirm", "deny") and previous:
+            dispatcher.utter_message(text=T.AFTER_VERDICT)
+            count -= 1
+        else:
+            dispatcher.utter_message(text=T.DEFAULT)
+        return events + [SlotSet("fallback_count", count)]
+
+    assessment = E.run_assessment(E.request_from_slots(new))
+    assessment["_skipped"] = skipped
+    events += [SlotSet("assessment", assessment), SlotSet("fallback_count", 0)]
+    for note in ex.notes:
+        dispatcher.utter_message(text=note)
+    missing = [m for m in assessment.get("missing") or [] if m not in skipped]
+    if missing:
+        ack = acknowledge(updates, assessment)
+        if ack:
+            dispatcher.utter_message(text=ack)
+        ask(dispatcher, missing[0], assessment)
+        return events + [SlotSet("pending_question", missing[0])]
+
+    public = {k: v for k, v in assessment.items() if not k.startswith("_")}
+    dispatcher.utter_message(text=R.verdict_text(public), json_message={"assessment": public})
+    events.append(SlotSet("pending_question", None))
+    if public.get("eligibility") == "to_confirm" or tracker.get_slot("handoff_pending"):
+        reason = HANDOFF_TO_CONFIRM if public.get("eligibility") == "to_confirm" else HANDOFF_USER
+        events += handoff(dispatcher, tracker, new, public, reason)
+    else:
+        E.record_case(tracker.sender_id, _channel(tracker), E.request_from_slots(new), public)
+    return events
+
+
+class ActionProcess(Action):
+    def name(self) -> str:
+        return "action_process"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        return process(dispatcher, tracker)
+
+
+class ActionFallback(Action):
+    """NLU fallback: still an answer if it fits the pending question; two in a row: a human."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        return process(dispatcher, tracker, from_fallback=True)
+
+
+class ActionAnswerFaq(Action):
+    """A procedure question, answered from knowledge/faq.yml; then the pending question again."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        entry = F.best_entry((tracker.latest_message or {}).get("text") or "")
+        if entry is None:
+            dispatcher.utter_message(text=F.topics_text() or "Je n'ai pas de réponse à cette question.")
+        else:
+            dispatcher.utter_message(text=F.answer_text(entry), json_message={"faq": {"id": entry.get("id")}})
+        resume(dispatcher, tracker)
+        return [SlotSet("fallback_count", 0)]
+
+
+def resume(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    pending = tracker.get_slot("pending_question")
+    if pending:
+        dispatcher.utter_message(text=T.RESUME)
+        assessment = tracker.get_slot("assessment")
+        ask(dispatcher, pending, assessment if isinstance(assessment, dict) else None)
+
+
+class ActionResume(Action):
+    """After small talk or a question: ask again the pending question, if any."""
+
+    def name(self) -> str:
+        return "action_resume"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        resume(dispatcher, tracker)
+        return []
+
+
+class ActionHandoff(Action):
+    """"Je veux parler à quelqu'un": the right contact, a ready mailto: link, the case recorded."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        assessment = tracker.get_slot("assessment")
+        assessment = {k: v for k, v in assessment.items() if not k.startswith("_")} \
+            if isinstance(assessment, dict) else None
+        return handoff(dispatcher, tracker, _slots(tracker), assessment, HANDOFF_USER)
+
+
+class ActionRestartConversation(Action):
+    def name(self) -> str:
+        return "action_restart_conversation"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(text=T.RESTART)
+        return [AllSlotsReset()]
+
+
+if os.environ.get("FITN7_NO_WARMUP") != "1":
+    E.warm_up()

@@ -1,0 +1,243 @@
+"""From one user message to slot updates: trained entities + actions/parsing.py + the referential.
+
+`extract(message, pending, slots, referential)` returns what the message says about the request
+(only what it says: nothing is asked again that was already said), whether it answered the pending
+question, and French notes for the user (e.g. a name not found). No eligibility rule here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.text import fold
+
+from . import parsing as P
+from .engine import BOOL_SLOTS
+
+_DONT_KNOW = re.compile(r"\b(?:je (?:ne )?sais pas|j sais pas|jsais pas|sais pas|aucune idee|pas d idee|je ne sais|"
+                        r"on ne sait pas|on sait pas|inconnu|je n en sais rien|pas encore (?:defini|decide|fixe)|"
+                        r"aucune idee|ne sait pas|nsp|je ne connais pas)\b")
+_SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
+                          r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
+                          r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
+                          r"|\ble maire (?:porte|soutient|pilote|a valide|est favorable)")
+_INSEE = re.compile(r"^\d[\dAB]\d{3}$")
+_CODE_IN_TEXT = re.compile(r"\b(\d[\dAB]\d{3}|\d{9}|\d{14})\b")
+_FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|oui|non|ok|donc|en fait|c est|c'est|"
+                     r"c’est|il s'agit de|il s agit de|nous sommes|on est|je suis a|je suis à|pour|ici)[\s,:]+)+",
+                     re.IGNORECASE)
+_ORDINALS = {"premiere": 0, "premier": 0, "1ere": 0, "1re": 0, "deuxieme": 1, "seconde": 1, "2e": 1, "2eme": 1,
+             "troisieme": 2, "3e": 2, "3eme": 2, "quatrieme": 3, "4e": 3, "cinquieme": 4, "5e": 4,
+             "derniere": -1}
+
+
+@dataclass
+class Extraction:
+    updates: dict[str, Any] = field(default_factory=dict)
+    answered: bool = False          # the pending question got an answer
+    dont_know: bool = False         # the user said they do not know (the pending question is skipped)
+    notes: list[str] = field(default_factory=list)   # French remarks for the user
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.updates) or self.answered or self.dont_know
+
+
+def canonical_query(match) -> str:
+    """A query that finds exactly this collectivity again: INSEE code, SIREN, code or name."""
+    if match.type == "commune":
+        return f"insee {match.code}"
+    if match.type == "epci" and match.siren:
+        return match.siren
+    if match.type in ("departement", "com"):
+        return match.code
+    return f"région {match.name}"
+
+
+def _clean_answer(text: str) -> str:
+    t = _FILLER.sub("", text.strip()).strip(" .!?;,")
+    return t
+
+
+def _entity_values(message: dict, name: str) -> list[str]:
+    out = []
+    for e in message.get("entities") or []:
+        if e.get("entity") == name and isinstance(e.get("value"), (str, int, float)) and str(e["value"]).strip():
+            out.append(str(e["value"]).strip())
+    return out
+
+
+def _department(text: str, message: dict, pending: str | None, referential) -> tuple[Any, bool]:
+    """(Department or None, explicit): from entities, "dans le Rhône", "(69)", or the whole answer."""
+    spans = _entity_values(message, "department") + P.department_spans(text)
+    if pending == "department":
+        spans.append(_clean_answer(text))
+        spans += [re.sub(r"^(?:celle|celui|la commune|le)\s+(?:du|de la|de l'|de l’|des|de|d'|dans le|dans la|dans l'|en)\s*", "",
+                         _clean_answer(text), flags=re.IGNORECASE)]
+    for span in spans:
+        dep = referential.department(span)
+        if dep is not None:
+            return dep, True
+    return None, False
+
+
+def _pick_candidate(text: str, candidates: list[dict]) -> dict | None:
+    """The homonym chosen by rank ("la deuxième"), by INSEE code or by département name."""
+    if not candidates:
+        return None
+    t = fold(text)
+    for word, idx in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", t):
+            return candidates[idx] if -len(candidates) <= idx < len(candidates) else None
+    m = re.fullmatch(r"\D*(\d{1,2})\D*", t)
+    if m and 1 <= int(m.group(1)) <= len(candidates) and len(t) <= 12 and not re.search(r"\d{2}", t.replace(m.group(1), "", 1)):
+        if not any(c.get("department") == m.group(1).zfill(2) for c in candidates):
+            return candidates[int(m.group(1)) - 1]
+    for c in candidates:
+        if c.get("code") and re.search(rf"\b{re.escape(c['code'].lower())}\b", t):
+            return c
+    return None
+
+
+def extract(message: dict, pending: str | None, slots: dict[str, Any], referential,
+            candidates: list[dict] | None = None) -> Extraction:
+    """Read one user message (Rasa's latest_message: text, intent, entities)."""
+    ex = Extraction()
+    raw = message.get("text") or ""
+    is_payload = raw.startswith("/")
+    text = "" if is_payload else raw[:P.MAX_TEXT]
+    intent = ((message.get("intent") or {}).get("name")) or ""
+    folded = fold(text)
+    up = ex.updates
+
+    if not is_payload and pending and _DONT_KNOW.search(folded) and len(folded.split()) <= 12:
+        ex.dont_know = True
+
+    # --- département (also separates homonyms)
+    dep, dep_explicit = _department(text, message, pending, referential) if text or is_payload else (None, False)
+    if is_payload:
+        for value in _entity_values(message, "department"):
+            dep = referential.department(value) or dep
+            dep_explicit = dep is not None
+
+    # --- collectivity: entities, spans after "maire de", "commune de", "CC"…, or the whole answer
+    queries: list[str] = []
+    for value in _entity_values(message, "collectivity"):
+        queries.append(f"insee {value}" if is_payload and _INSEE.match(value) else value)
+    if text:
+        queries += P.collectivity_spans(text)
+        if pending in ("collectivity", "department"):
+            queries += _CODE_IN_TEXT.findall(text)
+        if pending == "collectivity":
+            queries.append(_clean_answer(text))
+    chosen = None
+    if pending == "department" and candidates and text:
+        pick = _pick_candidate(text, candidates)
+        if pick and pick.get("code"):
+            chosen = ("found", pick)
+    found = ambiguous = None
+    if chosen is None:
+        for q in dict.fromkeys(q for q in queries if q):
+            result = referential.lookup(q, department=dep.code if dep else None)
+            if result.status == "found":
+                found = result.match
+                break
+            if result.status == "ambiguous" and ambiguous is None:
+                ambiguous = q
+    if chosen is not None:
+        pick = chosen[1]
+        up["collectivity"] = f"insee {pick['code']}" if pick.get("type") == "commune" else pick["code"]
+        up["department"] = None
+    elif found is not None:
+        query = canonical_query(found)
+        if query != slots.get("collectivity"):
+            up["collectivity"] = query
+        if slots.get("department") and not dep_explicit:
+            up["department"] = None   # a new collectivity: the old département no longer applies
+        if fold(slots.get("applicant_type") or "") and not P.parse_applicant_type(text):
+            up["applicant_type"] = None  # the referential gives the type
+    elif ambiguous is not None and (pending == "collectivity" or fold(ambiguous) != fold(slots.get("collectivity") or "")):
+        up["collectivity"] = ambiguous
+        if slots.get("department") and not dep_explicit:
+            up["department"] = None
+    elif pending == "collectivity" and text and not ex.dont_know:
+        kind = P.parse_applicant_type(text, direct=True)
+        answer = _clean_answer(text)
+        if kind and kind not in ("commune", "departement", "region", "epci", "com") and len(answer) >= 3:
+            up["collectivity"] = answer[:200]        # not a collectivity: kept as the applicant's name
+            up["applicant_type"] = kind
+        elif answer and len(answer) <= 80:
+            ex.notes.append(f"Je ne trouve pas « {answer[:80]} » dans le référentiel des collectivités. "
+                            "Vérifiez l'orthographe ou donnez le code postal ou le code INSEE ; si votre structure "
+                            "n'est pas une collectivité (association, syndicat…), dites-le.")
+    if dep is not None and dep_explicit and chosen is None:
+        up["department"] = dep.code
+    if pending == "department" and dep is None and chosen is None and text and not ex.dont_know \
+            and "collectivity" not in up:
+        ex.notes.append("Je n'ai pas reconnu ce département : donnez son nom ou son numéro (par exemple « Rhône » ou « 69 »).")
+
+    # --- kind of applicant
+    for value in _entity_values(message, "applicant_type"):
+        kind = P.parse_applicant_type(value, direct=True) or (value if is_payload else None)
+        if kind:
+            up["applicant_type"] = kind
+    if "applicant_type" not in up and text:
+        kind = P.parse_applicant_type(text, direct=(pending == "applicant_type"))
+        if kind and kind != slots.get("applicant_type") and (pending == "applicant_type" or found is None):
+            up["applicant_type"] = kind
+
+    # --- yes / no answers
+    if pending in BOOL_SLOTS and not ex.dont_know:
+        value = True if intent == "affirm" else False if intent == "deny" else P.parse_yes_no(text)
+        if value is not None:
+            up[pending] = value
+    if "decision_level_sponsor" not in up and text and _SPONSOR_YES.search(folded) \
+            and slots.get("decision_level_sponsor") is not True:
+        up["decision_level_sponsor"] = True
+
+    # --- money, dates, counts, role
+    if text:
+        amounts = P.find_amounts(text, bare=(pending == "budget_eur"))
+        expenses = P.parse_expenses(text) if amounts else []
+        if expenses:
+            up["expenses"] = expenses
+            if re.search(r"\bdont\b", text, re.IGNORECASE) and len(amounts) > len(expenses):
+                up["budget_eur"] = amounts[0][0]
+            else:
+                up["budget_eur"] = float(sum(e["amount_eur"] for e in expenses))
+        elif amounts:
+            up["budget_eur"] = amounts[0][0]
+        date = P.parse_date(text, bare_year=(pending == "results_date"))
+        if date:
+            up["results_date"] = date
+        count = P.parse_count(text, bare=(pending == "agents_count"))
+        if count:
+            up["agents_count"] = count
+        role = P.parse_role(text)
+        if role and role != slots.get("role"):
+            up["role"] = role
+
+    # --- the description of the project
+    if text and not ex.dont_know:
+        words = len(folded.split())
+        if pending == "description":
+            taken = set(up) - {"role", "agents_count", "budget_eur", "results_date", "expenses",
+                                "decision_level_sponsor"}
+            plain_answer = P.looks_like_words(text) and P.parse_yes_no(text) is None and not taken
+            if plain_answer or (P.looks_like_project(text) and (words >= 4 or not taken)):
+                up["description"] = P.project_text(text)
+        elif P.looks_like_project(text) and words >= 4 and intent in ("inform", "", "nlu_fallback"):
+            current = slots.get("description")
+            if not current or P.is_correction(text):
+                up["description"] = P.project_text(text)
+            elif re.search(r"\b(?:aussi|egalement|en plus|de plus)\b", folded):
+                up["description"] = (current + " " + text.strip())[:5000]
+
+    # drop updates that change nothing
+    for key in list(up):
+        if key in slots and slots.get(key) == up[key]:
+            del up[key]
+    if pending and (pending in up or (pending == "department" and "collectivity" in up)):
+        ex.answered = True
+    return ex

@@ -1,0 +1,164 @@
+"""French rendering of the engine's answer: verdict text, homonym buttons, hand-off message.
+
+Only presentation: every fact (reasons, sources, sub-axis, amount, advice, contacts, summary) comes
+from the engine's answer dict; nothing is decided here.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from assistant.fmt import eur
+
+ELIGIBILITY = {
+    "eligible": "✅ Votre projet semble éligible au guichet FITN7 axe 3",
+    "not_eligible": "❌ Votre projet ne semble pas éligible au guichet FITN7 axe 3",
+    "to_confirm": "⚠️ L'éligibilité de votre projet reste à confirmer",
+}
+SUB_AXIS = {
+    "3a": "3a (accompagnement par un expert du numérique)",
+    "3b": "3b (formation au numérique des agents)",
+    "3c": "3c (projet numérique qui transforme la relation à l'usager)",
+}
+TYPE_LABELS = {"commune": "commune", "epci": "intercommunalité", "departement": "département",
+               "region": "région", "com": "collectivité d'outre-mer"}
+MAX_ADVICE = 5
+
+
+def collectivity_label(c: dict | None) -> str | None:
+    if not c or not c.get("name"):
+        return None
+    parts = [TYPE_LABELS.get(c.get("type"), c.get("type") or "")]
+    if c.get("department_name") and c.get("type") != "departement":
+        parts.append(f"{c['department_name']} ({c['department']})")
+    if c.get("population"):
+        parts.append(f"{c['population']:,} habitants".replace(",", "\u202f"))
+    return f"{c['name']} ({', '.join(p for p in parts if p)})"
+
+
+def _source(f: dict) -> str:
+    src = f.get("source") or {}
+    where = src.get("section") or src.get("document")
+    return f" (source : « {where} »)" if where else ""
+
+
+def decisive_findings(a: dict) -> list[dict]:
+    """The findings that explain the verdict, in the engine's order."""
+    findings = a.get("findings") or []
+    if a.get("eligibility") == "not_eligible":
+        chosen = [f for f in findings if f.get("status") == "not_met" and f.get("required", True)]
+    elif a.get("eligibility") == "to_confirm":
+        chosen = [f for f in findings if f.get("status") in ("unknown", "not_met")]
+    else:
+        chosen = [f for f in findings if f.get("status") == "met"]
+    return chosen or [f for f in findings if f.get("status") != "not_applicable"]
+
+
+def verdict_text(a: dict) -> str:
+    lines = []
+    who = collectivity_label(a.get("collectivity"))
+    head = ELIGIBILITY.get(a.get("eligibility"), ELIGIBILITY["to_confirm"])
+    lines.append(head + (f" — {who}." if who else "."))
+    lines.append("")
+    lines.append("Pourquoi :")
+    for f in decisive_findings(a):
+        lines.append(f"• {f.get('message', '').strip()}{_source(f)}")
+    if a.get("eligibility") != "not_eligible":
+        if a.get("sub_axis"):
+            evidence = (a.get("sub_axis_evidence") or {}).get(a["sub_axis"]) or []
+            why = f", car votre description évoque : {', '.join(evidence[:4])}" if evidence else ""
+            lines.append("")
+            lines.append(f"Volet : {SUB_AXIS.get(a['sub_axis'], a['sub_axis'])}{why}.")
+            others = [s for s in a.get("sub_axes") or [] if s != a["sub_axis"]]
+            if others:
+                lines.append("Le projet touche aussi : " + ", ".join(SUB_AXIS.get(s, s) for s in others) + ".")
+        amount = a.get("amount") or {}
+        if amount.get("explanation") or amount.get("eur") is not None:
+            lines.append("")
+            text = amount.get("explanation") or ""
+            if amount.get("eur") is not None and eur(amount["eur"]) not in text:
+                text = (text + " " if text else "") + f"Montant indicatif : {eur(amount['eur'])}."
+            lines.append(f"Montant : {text}")
+            for x in amount.get("excluded_expenses") or []:
+                lines.append(f"• Non financé : {x.get('label')} ({eur(x.get('amount_eur'))}) — {x.get('reason', '')}".rstrip(" —"))
+    advice = a.get("advice") or []
+    if advice:
+        lines.append("")
+        lines.append("À préparer :" if a.get("eligibility") != "not_eligible" else "À savoir :")
+        for item in advice[:MAX_ADVICE]:
+            lines.append(f"• {item}")
+    if a.get("eligibility") != "not_eligible" and a.get("application_url"):
+        lines.append("")
+        lines.append(f"Déposer le dossier : {a['application_url']}")
+    contacts = a.get("contacts") or []
+    if contacts:
+        lines.append("")
+        lines.append("Contact :")
+        for c in contacts:
+            where = c.get("email") or c.get("url") or ""
+            lines.append(f"• {c.get('name')}{' — ' + where if where else ''}")
+    lines.append("")
+    lines.append("Vous pouvez corriger une information à tout moment (« en fait le budget est de 12 000 € »), "
+                 "poser une question sur la procédure ou demander à parler à quelqu'un.")
+    return "\n".join(lines)
+
+
+def homonym_question(a: dict) -> tuple[dict, list[dict]]:
+    """(template variables, buttons) to choose among homonyms; each button carries the INSEE code."""
+    c = a.get("collectivity") or {}
+    candidates = c.get("candidates") or []
+    name = candidates[0]["name"] if candidates else (c.get("query") or "")
+    buttons = []
+    for cand in candidates[:10]:
+        label = cand["name"]
+        if cand.get("department_name"):
+            label += f" ({cand['department_name']}, {cand['department']})"
+        elif cand.get("type") in TYPE_LABELS:
+            label += f" ({TYPE_LABELS[cand['type']]})"
+        code = cand.get("code")
+        payload = '/inform{"collectivity": "%s"}' % code
+        buttons.append({"title": label, "payload": payload})
+    return {"count": len(candidates), "name": name}, buttons
+
+
+def choose_contact(a: dict | None) -> dict | None:
+    """The contact for a hand-off: the ANCT address for 3b, the prefecture otherwise (engine's list)."""
+    contacts = (a or {}).get("contacts") or []
+    if not contacts:
+        return None
+    if (a or {}).get("sub_axis") == "3b":
+        for c in contacts:
+            if c.get("email"):
+                return c
+    for c in contacts:
+        if c.get("kind") == "prefecture":
+            return c
+    return contacts[0]
+
+
+def mailto(contact: dict | None, a: dict | None) -> str:
+    """A mailto: link whose subject and body hold the summary of the assessment (URL-encoded)."""
+    a = a or {}
+    c = a.get("collectivity") or {}
+    who = c.get("name") or c.get("query") or "une collectivité"
+    subject = f"FITN7 axe 3 – demande d'accompagnement – {who}"
+    body = ("Bonjour,\n\nJe souhaite échanger sur un projet pour le guichet départemental FITN7 axe 3.\n\n"
+            f"Synthèse de l'assistant : {a.get('summary') or 'pas encore d’évaluation.'}\n\n"
+            "Cordialement,\n")
+    address = (contact or {}).get("email") or ""
+    return f"mailto:{quote(address, safe='@')}?subject={quote(subject)}&body={quote(body)}"
+
+
+def handoff_text(contact: dict | None, link: str, reason: str | None) -> str:
+    intro = {
+        "to_confirm": "Votre situation demande l'avis d'une personne.",
+        "fallback": "Je n'arrive pas à vous comprendre : le mieux est d'échanger avec une personne.",
+    }.get(reason or "", "Je vous mets en relation.")
+    if contact is None:
+        return (f"{intro} Le guichet est géré par la préfecture de votre département. "
+                f"Écrivez-lui avec ce message préparé : {link}")
+    where = contact.get("email") or contact.get("url") or ""
+    lines = [f"{intro} Interlocuteur : {contact.get('name')}{' (' + where + ')' if where else ''}.",
+             contact.get("why") or "",
+             f"Message prêt à envoyer (il contient la synthèse de votre demande) : {link}",
+             "Votre demande est transmise à l'équipe d'accompagnement, qui pourra la reprendre."]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,202 @@
+"""Each custom action with rasa_sdk's Tracker and CollectingDispatcher (real engine and referential)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+
+from actions import actions as A
+from actions import engine as E
+from actions import faq as F
+from conftest import Conversation, make_tracker, run
+
+
+def _texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_first_message_fills_everything_said_and_asks_the_first_missing(conversation):
+    msgs = conversation.say("Bonjour, je suis le maire de Mamers, on aimerait un consultant pour définir notre "
+                            "stratégie numérique")
+    assert conversation.slots["collectivity"] == "insee 72180"
+    assert conversation.slots["role"] == "maire"
+    assert "consultant" in conversation.slots["description"]
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+    assert "Mamers" in _texts(msgs)                      # what was understood is said back
+    assert msgs[-1]["buttons"] == [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+    assert len([m for m in msgs if "?" in (m.get("text") or "")]) == 1   # one question at a time
+
+
+def test_verdict_carries_the_assessment_and_what_to_do(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    msgs = conversation.say("juin 2022")
+    a = conversation.assessment
+    assert a["eligibility"] == "eligible" and a["sub_axis"] == "3a"
+    text = _texts(msgs)
+    for needle in ("semble éligible", "source", "3a", "5\u202f000\u00a0€", "demarches-simplifiees.fr",
+                   "Préfecture de la Sarthe", "À préparer"):
+        assert needle in text
+    assert conversation.slots["pending_question"] is None
+    assert conversation.slots["assessment"]["eligibility"] == "eligible"
+
+
+def test_homonyms_are_offered_as_buttons_with_insee_codes(conversation):
+    msgs = conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
+    question = msgs[-1]
+    assert question["text"].startswith("Il existe 12 collectivités nommées Sainte-Colombe")
+    payloads = [b["payload"] for b in question["buttons"]]
+    assert '/inform{"collectivity": "69189"}' in payloads
+    conversation.say('/inform{"collectivity": "69189"}', entities=[{"entity": "collectivity", "value": "69189"}])
+    assert conversation.slots["collectivity"] == "insee 69189"
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+
+
+def test_homonym_chosen_by_department_name(conversation):
+    conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
+    conversation.say("celle du Rhône")
+    assert conversation.slots["department"] == "69"
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+
+
+def test_correction_recomputes_the_verdict(conversation):
+    conversation.say("mairie de Sablé-sur-Sarthe : former les agents au numérique, porté par le maire, "
+                     "résultats en juin 2022, budget 8 000 euros")
+    assert conversation.assessment["amount"]["eur"] == 8000
+    conversation.say("en fait le budget est de 12 000 €")
+    assert conversation.assessment["amount"]["eur"] == 12000
+    conversation.say("non, c'est Sainte-Colombe dans le Rhône")
+    assert conversation.assessment["collectivity"]["code"] == "69189"
+
+
+def test_bad_value_is_refused_in_french_and_not_kept(conversation):
+    conversation.say("mairie de Sablé-sur-Sarthe : former les agents au numérique, porté par le maire, "
+                     "résultats en juin 2022")
+    msgs = conversation.say("900 millions d'euros")
+    assert "hors de proportion" in _texts(msgs)
+    assert conversation.slots["budget_eur"] is None
+    assert conversation.slots["pending_question"] == "budget_eur"
+
+
+def test_unknown_name_is_said_and_asked_again(conversation):
+    conversation.say("on voudrait refaire notre site internet")
+    assert conversation.slots["pending_question"] == "collectivity"
+    msgs = conversation.say("Zorglubville-sur-Mer")
+    assert "Je ne trouve pas « Zorglubville-sur-Mer »" in _texts(msgs)
+    assert conversation.slots["pending_question"] == "collectivity"
+
+
+def test_dont_know_skips_the_question_and_hands_off_a_to_confirm_verdict(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    msgs = conversation.say("je ne sais pas")
+    custom = [m.get("custom") or {} for m in msgs]
+    assert any(c.get("assessment", {}).get("eligibility") == "to_confirm" for c in custom)
+    assert any("handoff" in c for c in custom)
+
+
+def test_faq_answers_from_knowledge_and_resumes(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    msgs = conversation.say("quand se réunit le comité de sélection ?", "ask_faq")
+    text = _texts(msgs)
+    assert "une fois par mois" in text and "10 dossiers" in text and "Source" in text
+    assert "Reprenons" in text and msgs[-1]["buttons"]
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+
+
+@pytest.mark.parametrize("question, entry", [
+    ("qui peut candidater ?", "faq_who"),
+    ("est-ce que l'achat d'ordinateurs est financé ?", "faq_excluded"),
+    ("quel est le montant du forfait ?", "faq_amounts"),
+    ("quel est le taux de financement ?", "faq_rate"),
+    ("quand se réunit le comité de sélection ?", "faq_committee"),
+    ("quelle est la date d'ouverture du guichet ?", "faq_opening"),
+    ("avant quelle date le projet doit-il donner des résultats ?", "faq_deadline"),
+    ("comment candidater ?", "faq_how"),
+    ("c'est quoi le CRTE ?", "faq_contracting"),
+    ("quels sont les critères pour le 3b ?", "faq_criteria_3b"),
+    ("quels critères de sélection pour le 3c ?", "faq_criteria_3c"),
+    ("quels projets peuvent être financés ?", "faq_what"),
+])
+def test_faq_routing(question, entry):
+    assert F.best_entry(question)["id"] == entry
+
+
+def test_handoff_gives_a_mailto_with_the_summary_and_records_the_case(conversation, db_engine):
+    conversation.sender = "handoff-test-1"
+    conversation.say("mairie de Rodez, on voudrait moderniser le standard téléphonique")
+    msgs = conversation.say("je veux parler à quelqu'un", "request_human")
+    handoff = next(m["custom"]["handoff"] for m in msgs if (m.get("custom") or {}).get("handoff"))
+    url = urlparse(handoff["mailto"])
+    assert url.scheme == "mailto"
+    query = parse_qs(url.query)
+    assert "Rodez" in query["subject"][0]
+    assert "Rodez" in query["body"][0] and "Projet" in query["body"][0]
+    assert " " not in handoff["mailto"]                  # URL-encoded
+    assert "Préfecture de l'Aveyron" in _texts(msgs) or "Aveyron" in unquote(handoff["mailto"])
+    from assistant.cases import CaseStore
+    import sqlalchemy as sa
+    from assistant.cases import cases_table
+    CaseStore.default()
+    with db_engine.connect() as conn:
+        row = conn.execute(sa.select(cases_table).where(cases_table.c.conversation_id == "handoff-test-1")).first()
+    assert row is not None and row.handoff_reason == A.HANDOFF_USER
+
+
+def test_3b_handoff_goes_to_the_anct_address(conversation):
+    conversation.say("mairie de Sablé-sur-Sarthe : former les agents au numérique, porté par le maire, "
+                     "résultats en juin 2022, budget 8 000 euros")
+    msgs = conversation.say("je veux parler à quelqu'un", "request_human")
+    handoff = next(m["custom"]["handoff"] for m in msgs if (m.get("custom") or {}).get("handoff"))
+    assert handoff["mailto"].startswith("mailto:societe.numerique@anct.gouv.fr?subject=")
+
+
+def test_two_fallbacks_in_a_row_lead_to_a_human(conversation):
+    msgs = conversation.say("azerqsdf wxcv", "nlu_fallback")
+    assert "reformuler" in _texts(msgs) and conversation.slots["fallback_count"] == 1
+    msgs = conversation.say("poiuyt mlkj", "nlu_fallback")
+    assert any("handoff" in (m.get("custom") or {}) for m in msgs)
+    assert conversation.slots["fallback_count"] == 0
+
+
+def test_fallback_still_takes_a_plain_answer_to_the_pending_question(conversation):
+    conversation.say("on voudrait refaire notre site internet")
+    conversation.say("Mamers", "nlu_fallback")
+    assert conversation.slots["collectivity"] == "insee 72180"
+    assert conversation.slots["fallback_count"] == 0
+
+
+def test_resume_asks_the_pending_question_again(referential):
+    msgs, events = run(A.ActionResume(), make_tracker({"pending_question": "results_date"}, "que peux-tu faire", "help"))
+    assert events == [] and "Reprenons" in msgs[0]["text"] and "résultats" in msgs[1]["text"]
+    msgs, _ = run(A.ActionResume(), make_tracker({}, "bonjour", "greet"))
+    assert msgs == []
+
+
+def test_restart_resets_the_slots(referential):
+    msgs, events = run(A.ActionRestartConversation(), make_tracker({"collectivity": "insee 72180"}, "recommencer",
+                                                                   "restart"))
+    assert events == [{"event": "reset_slots", "timestamp": None}]
+    assert "zéro" in msgs[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 20000, "🙂🙂🙂", "/inform{\"budget_eur\": \"abc\"}",
+                                  "Bonjour " * 3000])
+def test_odd_messages_get_a_french_answer(text, referential):
+    msgs, _ = run(A.ActionProcess(), make_tracker({}, text, "inform"))
+    assert msgs and all((m.get("text") or "").strip() for m in msgs)
+
+
+def test_guard_answers_in_french_and_logs_no_personal_data(monkeypatch, caplog, referential):
+    def boom(_request):
+        raise RuntimeError("secret user text Mamers")
+    monkeypatch.setattr(E, "run_assessment", boom)
+    msgs, events = run(A.ActionProcess(), make_tracker({}, "commune de Mamers, un site internet", "inform"))
+    assert events == [] and "incident technique" in msgs[0]["text"]
+    assert "RuntimeError" in caplog.text and "secret user text" not in caplog.text
+
+
+def test_request_from_slots_keeps_only_engine_keys():
+    req = E.request_from_slots({"collectivity": "insee 72180", "role": "maire", "agents_count": 20.0,
+                                "budget_eur": None, "expenses": []})
+    assert req == {"collectivity": "insee 72180", "agents_count": 20}
