@@ -481,50 +481,43 @@ def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings
             as_of: dt.date) -> list[str]:
     out: list[str] = []
     g = k.guichet
+    dates = {"opening": R.fr_date(g["opening_date"]), "deadline_year": g["results_deadline"].year}
     if as_of > g["valid_to"]:
-        out.append(f"Le guichet départemental de l'axe 3 a ouvert le {R.fr_date(g['opening_date'])} pour des projets "
-                   f"donnant des résultats avant fin {g['results_deadline'].year} : la préfecture doit confirmer "
-                   "qu'il est encore ouvert avant tout dépôt (règles appliquées : les dernières connues).")
+        out.append(R.text(k, "advice_window_closed", **dates))
     elif as_of < g["valid_from"]:
-        out.append(f"Le guichet départemental de l'axe 3 ouvre le {R.fr_date(g['opening_date'])} : les dossiers ne "
-                   "peuvent être déposés qu'à partir de cette date.")
+        out.append(R.text(k, "advice_window_not_open", **dates))
     by_rule = {fd.rule: fd for fd in findings}
     if eligibility == "not_eligible":
-        out.append("Au vu des règles, la demande n'est pas éligible : " + " ".join(
-            fd.message for fd in findings if fd.status == R.NOT_MET and fd.required)
-                   + " En cas de doute, contactez la préfecture.")
+        reasons = " ".join(fd.message for fd in findings if fd.status == R.NOT_MET and fd.required)
+        out.append(R.text(k, "advice_not_eligible", reasons=reasons))
         return out
     if settings:
         out.extend(settings.get("notes") or [])
     sponsor = by_rule.get("decision_level_sponsor")
     if sponsor is None or sponsor.status != R.MET:
-        out.append("Préparez la preuve du portage à un niveau décisionnel : délibération de l'assemblée ou "
-                   "engagement écrit de l'exécutif (maire, président).")
+        out.append(R.text(k, "advice_sponsor_prepare"))
     else:
-        out.append("Joignez au dossier la délibération ou l'engagement de l'exécutif qui porte le projet.")
-    out.append(f"Préparez un planning montrant des résultats tangibles avant fin {g['results_deadline'].year}, "
-               "avec des mises en production fréquentes et les usagers associés.")
+        out.append(R.text(k, "advice_sponsor_attach"))
+    out.append(R.text(k, "advice_planning", **dates))
     if amount.kind == "up_to_cost" or req.budget_eur is None:
-        out.append("Préparez un budget détaillé par poste de dépense (prestations, formation, développement…), "
-                   "sans équipements informatiques pour les agents et avec peu de licences d'éditeurs hors Union "
-                   "européenne.")
+        out.append(R.text(k, "advice_budget"))
     if amount.excluded_expenses:
-        out.append("Retirez du plan de financement (ou financez autrement) les dépenses non prises en charge : "
-                   + "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses) + ".")
+        items = "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
+        out.append(R.text(k, "advice_remove_excluded", items=items))
     if len(sub_axes) > 1:
-        out.append("Le projet relève de plusieurs volets (" + ", ".join(sub_axes) + ") : déposez un dossier par "
-                   "volet.")
+        out.append(R.text(k, "advice_one_file_per_sub_axis", sub_axes=", ".join(sub_axes)))
     if f.sub_axis:
         crit = next((e for e in k.faq if e.get("sub_axis") == f.sub_axis), None)
         if crit:
-            text = crit["answer"].strip()
-            out.append(f"Critères de sélection du volet {f.sub_axis} : {text[0].lower()}{text[1:]}")
+            criteria = " ".join(crit["answer"].split())
+            out.append(R.text(k, "advice_criteria", sub_axis=f.sub_axis,
+                              criteria=criteria[0].lower() + criteria[1:]))
     contracting = k.procedure.get("contracting")
     if contracting:
-        out.append(contracting["text"])
+        out.append(" ".join(contracting["text"].split()))
     committee = k.procedure.get("selection_committee")
     if committee:
-        out.append(committee["text"])
+        out.append(" ".join(committee["text"].split()))
     return out
 
 

@@ -35,6 +35,11 @@ EPCI_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomérat
                "CU": "communauté urbaine", "METRO": "métropole", "MET69": "Métropole de Lyon"}
 
 
+def text(k: "Knowledge", key: str, **values: Any) -> str:
+    """An advice text of knowledge/texts.yml, with its {placeholders} filled, on one line."""
+    return " ".join(k.texts[key].split()).format(**values)
+
+
 def _src(entry: dict | None) -> dict:
     if not entry:
         return {}
@@ -93,6 +98,7 @@ class Knowledge:
         self.contact_prefecture = contacts["prefecture"]
         self.prefecture_articles = contacts["prefecture_articles"]
         self.faq = [e for e in load_cached("faq.yml")["faq"] if in_force(e, on)]
+        self.texts = {e["id"]: e["text"] for e in load_cached("texts.yml")["advice"] if in_force(e, on)}
         self.prefecture_names = contacts.get("prefecture_names") or {}
         self.departments: dict[str, dict] = {}
         self.regions: dict[str, dict] = {}

@@ -10,7 +10,7 @@ import pytest
 from assistant.config import KNOWLEDGE_DIR
 from assistant.knowledge import KnowledgeError, load_file
 
-ENGINE_FILES = ["rules.yml", "amounts.yml", "contacts.yml", "faq.yml"]
+ENGINE_FILES = ["rules.yml", "amounts.yml", "contacts.yml", "faq.yml", "texts.yml"]
 DEPARTMENT_FILES = sorted(p.name for p in (KNOWLEDGE_DIR / "departements").glob("*.yml"))
 
 
