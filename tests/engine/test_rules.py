@@ -252,3 +252,16 @@ def test_local_settings_are_said_in_the_findings(referential, classifier):
     f = _finding(a, "department_settings")
     assert f["status"] == "met" and "Indre-et-Loire" in f["message"]
     assert f["source"]["document"] == "prefecture-variants.md"
+
+
+REF_CASES = Path(__file__).resolve().parents[1] / "cases" / "referential.yml"
+
+
+@pytest.mark.parametrize("commune", yaml.safe_load(REF_CASES.read_text(encoding="utf-8")).get("population_boundary") or [],
+                         ids=lambda c: f"{c['name']}-{c['population']}")
+def test_flat_rate_of_the_real_communes_around_5000(commune, referential, classifier):
+    """The communes the referential lists as closest to 5 000 inhabitants, through the engine."""
+    a = assess(Request.from_dict({"collectivity": commune["code"], "sub_axis": "3a", "as_of": "2021-06-01"}),
+               referential=referential, classifier=classifier).to_dict()
+    assert a["collectivity"]["population"] == commune["population"]
+    assert a["amount"]["eur"] == (5000 if commune["population"] < 5000 else 10000)
