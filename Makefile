@@ -48,7 +48,12 @@ test-engine: install referential
 
 # Each suite below is owned by one part of the project; `make test` runs them all.
 test-rasa: install referential train
-	@echo "rasa suite: not written yet"
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(PY) scripts/check_intents.py
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/rasa/test_stories.yml --out results/core --fail-on-prediction-errors
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/rasa/nlu_test.yml --out results/nlu
+	$(PY) scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
+	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions
 
 test-triage: install referential
 	$(BIN)/pytest -q tests/triage

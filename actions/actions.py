@@ -74,7 +74,7 @@ def _skipped(tracker: Tracker) -> list[str]:
 def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) -> None:
     """Ask for one missing item; homonyms get one button per candidate (INSEE code in the payload)."""
     cands = ((assessment or {}).get("collectivity") or {}).get("candidates") or []
-    if slot == "department" and cands:
+    if slot in ("department", "collectivity") and cands:
         variables, buttons = R.homonym_question(assessment)
         dispatcher.utter_message(text=T.HOMONYMS.format(**variables), buttons=buttons)
         return

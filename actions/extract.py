@@ -132,7 +132,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
         if pending == "collectivity":
             queries.append(_clean_answer(text))
     chosen = None
-    if pending == "department" and candidates and text:
+    if pending in ("department", "collectivity") and candidates and text:
         pick = _pick_candidate(text, candidates)
         if pick and pick.get("code"):
             chosen = ("found", pick)

@@ -117,7 +117,8 @@ def homonym_question(a: dict) -> tuple[dict, list[dict]]:
         code = cand.get("code")
         payload = '/inform{"collectivity": "%s"}' % code
         buttons.append({"title": label, "payload": payload})
-    return {"count": len(candidates), "name": name}, buttons
+    noun = "communes" if candidates and all(c.get("type") == "commune" for c in candidates) else "collectivités"
+    return {"count": len(candidates), "name": name, "noun": noun}, buttons
 
 
 def choose_contact(a: dict | None) -> dict | None:

@@ -32,7 +32,7 @@ QUESTIONS: dict[str, tuple[str, list[dict]]] = {
     "budget_eur": ("Quel est le coût total prévu du projet, en euros ? (par exemple « 12 000 € »)", []),
     "agents_count": ("Combien d'agents ou d'usagers le projet concerne-t-il ?", []),
 }
-HOMONYMS = "Il existe {count} collectivités nommées {name} : laquelle ?"
+HOMONYMS = "Il existe {count} {noun} nommées {name} : laquelle ?"
 RESUME = "Reprenons :"
 NOT_UNDERSTOOD_ANSWER = "Je n'ai pas compris votre réponse."
 DEFAULT = ("Je n'ai pas bien compris. Je peux vérifier l'éligibilité d'un projet numérique de collectivité au "

@@ -20,7 +20,7 @@ ACTIONS = {
     "ask_faq": ["action_answer_faq"], "request_human": ["action_handoff"], "nlu_fallback": ["action_fallback"],
     "greet": ["utter_greet", "action_resume"], "help": ["utter_help", "action_resume"],
     "out_of_scope": ["utter_out_of_scope", "action_resume"], "insult": ["utter_insult", "action_resume"],
-    "thanks": ["utter_thanks"], "goodbye": ["utter_goodbye"], "restart": ["action_restart_conversation"],
+    "thanks": ["utter_thanks"], "goodbye": ["utter_goodbye"], "start_over": ["action_restart_conversation"],
 }
 
 SCENARIOS: list[dict] = [
@@ -179,7 +179,7 @@ SCENARIOS: list[dict] = [
             ("que peux-tu faire ?", "help"),
             ("Hello, can you help me?", "out_of_scope"),
             ("t'es nul", "insult"),
-            ("on recommence", "restart"),
+            ("on recommence", "start_over"),
             ("au revoir", "goodbye"),
         ],
         "expect": {"asked": ["decision_level_sponsor"] * 4},

@@ -44,7 +44,7 @@ def test_verdict_carries_the_assessment_and_what_to_do(conversation):
 def test_homonyms_are_offered_as_buttons_with_insee_codes(conversation):
     msgs = conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
     question = msgs[-1]
-    assert question["text"].startswith("Il existe 12 collectivités nommées Sainte-Colombe")
+    assert question["text"] == "Il existe 12 communes nommées Sainte-Colombe : laquelle ?"
     payloads = [b["payload"] for b in question["buttons"]]
     assert '/inform{"collectivity": "69189"}' in payloads
     conversation.say('/inform{"collectivity": "69189"}', entities=[{"entity": "collectivity", "value": "69189"}])
@@ -175,7 +175,7 @@ def test_resume_asks_the_pending_question_again(referential):
 
 def test_restart_resets_the_slots(referential):
     msgs, events = run(A.ActionRestartConversation(), make_tracker({"collectivity": "insee 72180"}, "recommencer",
-                                                                   "restart"))
+                                                                   "start_over"))
     assert events == [{"event": "reset_slots", "timestamp": None}]
     assert "zéro" in msgs[0]["text"]
 

@@ -1,0 +1,234 @@
+#!/usr/bin/env python
+"""Benchmark of the Rasa assistant over its REST channel, next to a bare `/model/parse`.
+
+    .venv/bin/python scripts/bench_rasa.py                  # starts its own servers (free ports)
+    .venv/bin/python scripts/bench_rasa.py --rasa-url http://127.0.0.1:5005   # servers already running
+                                                            # (needs `rasa run --enable-api` there)
+
+Without --rasa-url it starts, on free loopback ports, the action server and `rasa run --enable-api`
+with models/fitn7.tar.gz, a temporary SQLite tracker store and a temporary database copy-free
+DATABASE_URL (the referential is loaded there), then stops them. It plays --conversations scripted
+conversations (default 200, 3 to 5 turns each, one sender id per conversation) against
+/webhooks/rest/webhook, sequentially then with --users concurrent users sending without pause, and
+sends the same user texts to /model/parse in the same run. It prints, per mode, the per-turn
+latency p50/p95 (ms) and the throughput (turns/s), and the ratio of the saturated turn throughput
+to the saturated parse throughput. Goals on 2 cores: p95 <= 60 ms sequential; ratio >= 90 %.
+Loopback only; every loop is bounded (conversations, turns, start-up wait).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT = 300  # seconds
+
+COMMUNES = ["Mamers", "Rodez", "Millau", "Sablé-sur-Sarthe", "La Flèche", "Aurillac", "Mende", "Figeac",
+            "Cahors", "Guéret", "Tulle", "Foix", "Vannes", "Lannion", "Dinan", "Morlaix", "Pontivy",
+            "Redon", "Vitré", "Autun", "Nevers", "Vierzon", "Moulins", "Privas", "Gap", "Manosque"]
+PROJECTS = [
+    "on aimerait un consultant pour définir notre stratégie numérique",
+    "nous voulons former nos agents à la messagerie et à l'intranet",
+    "on souhaite créer un portail de démarches en ligne pour les habitants",
+    "on veut moderniser notre standard téléphonique avec un serveur vocal",
+    "nous voudrions dématérialiser les demandes d'urbanisme avec un prestataire",
+]
+FOLLOW_UPS = [["oui", "juin 2022"], ["oui", "fin 2022", "12 000 €"], ["oui", "septembre 2022", "8k€"],
+              ["non"], ["quelles dépenses sont exclues ?", "oui", "décembre 2022"]]
+
+
+def scripts(n: int, seed: int = 7) -> list[list[str]]:
+    """n conversations of 2 to 5 user turns (first message, answers, sometimes a FAQ or a thanks)."""
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        first = f"Bonjour, je suis le maire de {rnd.choice(COMMUNES)}, {rnd.choice(PROJECTS)}"
+        turns = [first] + list(rnd.choice(FOLLOW_UPS))
+        if rnd.random() < 0.3:
+            turns.append("merci")
+        out.append(turns[:5])
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_ready(url: str, timeout: float = STARTUP_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
+                    if r.status < 500:
+                        return
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                pass
+            await asyncio.sleep(1)
+    raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+class Servers:
+    """The action server and the Rasa server on free loopback ports, in a temporary folder."""
+
+    def __init__(self, model: Path):
+        self.model = model
+        self.tmp = Path(tempfile.mkdtemp(prefix="fitn7-bench-"))
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> str:
+        db = self.tmp / "bench.sqlite"
+        (self.tmp / "endpoints.yml").write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db}"\n', encoding="utf-8")
+        (self.tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        log_a = open(self.tmp / "actions.log", "w")
+        log_r = open(self.tmp / "rasa.log", "w")
+        self.procs.append(subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
+            cwd=ROOT, env=env, stdout=log_a, stderr=subprocess.STDOUT, start_new_session=True))
+        self.procs.append(subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--enable-api", "--model", str(self.model), "--interface", "127.0.0.1",
+             "--port", str(self.rasa_port), "--endpoints", str(self.tmp / "endpoints.yml"),
+             "--credentials", str(self.tmp / "credentials.yml")],
+            cwd=ROOT, env=env, stdout=log_r, stderr=subprocess.STDOUT, start_new_session=True))
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+async def _post(session: aiohttp.ClientSession, url: str, payload: dict) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    async with session.post(url, json=payload) as r:
+        body = await r.json(content_type=None)
+        if r.status != 200:
+            raise RuntimeError(f"{url}: HTTP {r.status}")
+    return (time.perf_counter() - t0) * 1000, body
+
+
+async def run_mode(base: str, convs: list[list[str]], users: int, parse_only: bool) -> dict:
+    """Play every conversation; `users` conversations at a time, each sending without pause."""
+    latencies: list[float] = []
+    empty_replies = 0
+    queue: asyncio.Queue = asyncio.Queue()
+    for c in convs:
+        queue.put_nowait(c)
+    url = f"{base}/model/parse" if parse_only else f"{base}/webhooks/rest/webhook"
+    conn = aiohttp.TCPConnector(limit=users + 2)
+    timeout = aiohttp.ClientTimeout(total=120)
+
+    async with aiohttp.ClientSession(connector=conn, timeout=timeout) as session:
+        async def user() -> None:
+            nonlocal empty_replies
+            while not queue.empty():
+                turns = queue.get_nowait()
+                sender = f"bench-{uuid.uuid4().hex}"
+                for text in turns:
+                    payload = {"text": text} if parse_only else {"sender": sender, "message": text}
+                    ms, body = await _post(session, url, payload)
+                    latencies.append(ms)
+                    if not parse_only and not body:
+                        empty_replies += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(users)))
+        elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return {"turns": len(latencies), "seconds": elapsed, "turns_per_s": len(latencies) / elapsed,
+            "p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
+            "empty_replies": empty_replies}
+
+
+async def bench(base: str, n: int, users: int, warmup: int) -> dict:
+    convs = scripts(n)
+    warm = scripts(warmup, seed=99)
+    await run_mode(base, warm, 1, parse_only=False)       # warm caches (model, referential, classifier)
+    await run_mode(base, warm, 1, parse_only=True)
+    results = {}
+    results["parse, sequential"] = await run_mode(base, convs, 1, parse_only=True)
+    results["conversation, sequential"] = await run_mode(base, convs, 1, parse_only=False)
+    results[f"parse, {users} users"] = await run_mode(base, convs, users, parse_only=True)
+    results[f"conversation, {users} users"] = await run_mode(base, convs, users, parse_only=False)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rasa-url", help="a running `rasa run --enable-api` (else servers are started)")
+    ap.add_argument("--model", type=Path, default=ROOT / "models" / "fitn7.tar.gz")
+    ap.add_argument("--conversations", type=int, default=200)
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args(argv)
+    if args.conversations < 1 or args.conversations > 5000 or args.users < 1 or args.users > 200:
+        print("bench: --conversations 1..5000 and --users 1..200", file=sys.stderr)
+        return 2
+    base = (args.rasa_url or "").rstrip("/")
+    if base and not base.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
+        print("bench: loopback addresses only", file=sys.stderr)
+        return 2
+    servers = None
+    try:
+        if not base:
+            if not args.model.exists():
+                print(f"bench: {args.model} not found (run `make train`)", file=sys.stderr)
+                return 2
+            servers = Servers(args.model)
+            base = servers.start()
+            t0 = time.monotonic()
+            asyncio.run(wait_ready(f"{base}/status"))
+            asyncio.run(wait_ready(f"http://127.0.0.1:{servers.actions_port}/health"))
+            print(f"servers ready in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+        results = asyncio.run(bench(base, args.conversations, args.users, args.warmup))
+    finally:
+        if servers:
+            servers.stop()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"{'mode':<28}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'turns/s':>10}")
+        for mode, r in results.items():
+            print(f"{mode:<28}{r['turns']:>7}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['turns_per_s']:>10.1f}")
+        conv = results[f"conversation, {args.users} users"]["turns_per_s"]
+        parse = results[f"parse, {args.users} users"]["turns_per_s"]
+        seq = results["conversation, sequential"]["p95"]
+        empty = sum(r["empty_replies"] for r in results.values())
+        print(f"sequential conversation p95: {seq:.1f} ms (goal <= 60 ms)")
+        print(f"saturation: conversation {conv:.1f} turns/s = {100 * conv / parse:.0f} % of bare parse "
+              f"{parse:.1f} /s (goal >= 90 %)")
+        print(f"turns without any bot reply: {empty}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
