@@ -45,8 +45,10 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    highest raw weight (ties: the one named first) and needs at least `main_min_raw`; another sub-axis
    is added to `sub_axes` when its raw weight is >= `secondary_min_raw` and >= `secondary_min_ratio`
    x the main one.
-6. `is_digital`: a cue of `digital_project` (numérique, logiciel, en ligne, application...) or of a
-   group marked `digital` (téléphonie, CRM, chat...) was found. Not digital -> no sub-axis
+6. `is_digital`: a cue of `digital_project` (numérique, logiciel, en ligne, application...), a cue
+   of weight >= 3 of a group marked `digital` (téléphonie, CRM, tchat...) or an excluded IT
+   purchase was found. Phrases of `neutral_phrases` ("en application de", "appel à projets") are
+   not read at all. Not digital -> no sub-axis
    (scores and evidence are still given, to show what was read).
 7. Digital text without enough cue weight: the model's word vectors compare the description with
    each sub-axis' `definition`; the nearest one is proposed only when it beats the second by
@@ -223,6 +225,7 @@ class Classifier:
             self._pipe, self._make = nlp.pipe, nlp
         self._typo_cache: dict[str, frozenset] = {}
         self._word_cache: dict[tuple, tuple] = {}
+        self._low_cache: dict[str, str] = {}
         self._compile()
 
     # ------------------------------------------------------------------ loading
@@ -280,6 +283,11 @@ class Classifier:
             for role in ("purchase", "equipment", "agents", "public"):
                 for phrase in ex.get(role, []) or []:
                     specs.append((f"{ex['id']}:{role}", str(phrase), 1.0, ex["id"], False, False))
+        self.neutral: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in k.get("neutral_phrases", []) or []:
+            toks = tuple(fold(t.text) for t in self.nlp.make_doc(str(phrase)) if fold(t.text))
+            if toks:
+                self.neutral.setdefault(toks[0], []).append(toks)
         self.clause_starters = set()
         for doc in self._pipe([str(w) for w in k.get("clause_starters", [])]):
             for _, keys in self._tokens_keys(doc):
@@ -399,8 +407,11 @@ class Classifier:
         out = []
         clause = 0
         soft = False
+        neutral = self._neutral_tokens(doc) if self.neutral else ()
         for tok in doc:
             kind, keys = self._word(tok)
+            if kind == "word" and tok.i in neutral:
+                continue
             if kind == "word":
                 if soft and keys & self.clause_starters:
                     clause += 1
@@ -412,6 +423,24 @@ class Classifier:
             elif kind == "soft":
                 soft = True
         return out
+
+    def _neutral_tokens(self, doc) -> set[int]:
+        """Indexes of the tokens of a neutral phrase ("en application de", "appel à projets")."""
+        lows = [self._low(t.text) for t in doc]
+        out: set[int] = set()
+        for i, low in enumerate(lows):
+            for phrase in self.neutral.get(low, ()):
+                if tuple(lows[i:i + len(phrase)]) == phrase:
+                    out.update(range(i, i + len(phrase)))
+        return out
+
+    def _low(self, text: str) -> str:
+        hit = self._low_cache.get(text)
+        if hit is None:
+            hit = fold(text)
+            if len(self._low_cache) < 200_000:
+                self._low_cache[text] = hit
+        return hit
 
     def _match(self, content) -> list[_Match]:
         found: dict[tuple, _Match] = {}
@@ -506,8 +535,8 @@ class Classifier:
             t = self._span(doc, content, m)
             if t not in digital_ev:
                 digital_ev.append(t)
-        for m in axis_m:
-            if m.cue.digital and m.factor == 1.0:
+        for m in axis_m:  # a strong cue of a group marked `digital` (téléphonie, CRM...)
+            if m.cue.digital and m.factor == 1.0 and m.cue.weight >= 3:
                 t = self._span(doc, content, m)
                 if t not in digital_ev:
                     digital_ev.append(t)

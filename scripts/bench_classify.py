@@ -122,6 +122,19 @@ def run(mode: str, n: int, batch_size: int) -> None:
     nlp = clf.nlp if mode == "lookup" else spacy.load(MODEL, exclude=list(EXCLUDED_COMPONENTS[mode]))
     plain = Classifier(nlp, knowledge, mode)
     kept_plain = sum(r.sub_axis == exp for r, (_, exp) in zip(plain.classify_many([v for v, _ in variants]), variants))
+    # Word vectors alone (the secondary signal, off by default): nearest sub-axis definition.
+    cases = yaml.safe_load((ROOT / "tests" / "cases" / "classification.yml").read_text(encoding="utf-8"))
+    labelled = [(c["description"], c["sub_axis"]) for c in cases if c["sub_axis"]]
+    right = answered = answered_right = 0
+    for text, expected in labelled:
+        vec = clf._mean_vector(clf._make(text))
+        sims = sorted(((float(vec @ d), k) for k, d in clf.definition_vectors.items()), reverse=True)
+        right += sims[0][1] == expected
+        if sims[0][0] - sims[1][0] >= clf.vector_margin:
+            answered += 1
+            answered_right += sims[0][1] == expected
+    print(f"[{mode}] word vectors alone: nearest definition right for {right}/{len(labelled)} cases; "
+          f"with margin {clf.vector_margin}: {answered} answered, {answered_right} right")
     print(f"[{mode}] typos: main sub-axis kept for {kept}/{len(variants)} one-typo variants of the cases "
           f"with the correction, {kept_plain}/{len(variants)} without")
 
