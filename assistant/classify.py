@@ -392,7 +392,7 @@ class Classifier:
         else:
             kind = "word"
             raw = _raw_keys(text, lemma)
-            if (len(low) >= self.typo_min_length and low.isalpha() and not (raw & self.vocab)
+            if (self.typo_min_length <= len(low) <= 30 and low.isalpha() and not (raw & self.vocab)
                     and low not in self.lexicon and fold(lemma) not in self.lexicon
                     and (self.lexicon or tok.is_oov)):
                 raw |= self._typo(low)
