@@ -245,7 +245,8 @@ def test_zoom_200_percent_reflow(browser, fake_site):
             page.locator("#fitn7-log section.fitn7-card").wait_for()
             box = page.locator("#fitn7-panel").bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 640 + 0.5, box
-            # no horizontal scrolling inside the panel or the log
+            # no horizontal scrolling: the page, the panel, the log
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), path
             for sel in ("#fitn7-panel", "#fitn7-log"):
                 assert page.evaluate(f"() => {{ const e = document.querySelector('{sel}');"
                                      " return e.scrollWidth <= e.clientWidth + 1; }"), sel
