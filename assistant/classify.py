@@ -7,11 +7,12 @@ Interface
     c = clf.classify("Création d'un service en ligne et formation des agents")
     c.sub_axis     -> "3c"                  # main sub-axis, or None
     c.sub_axes     -> ["3c", "3b"]          # every sub-axis of a mixed project, main first
-    c.scores       -> {"3a": 0.0, "3b": 0.46, "3c": 0.54}
+    c.scores       -> {"3a": 0.0, "3b": 0.529, "3c": 0.471}   # shares of the cue weight
     c.evidence     -> {"3b": ["formation des agents"], "3c": ["service en ligne"]}
     c.is_digital   -> True
     c.excluded     -> []                    # restrictions of the text found in the description
-    c.to_dict()
+    c.digital_evidence, c.raw, c.method, c.truncated   # what made it digital, raw weights, how, cut?
+    c.to_dict()                             # JSON-ready, the keys above
     clf.classify_many(texts)                # same, batched through nlp.pipe (faster)
 
 Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source paragraph)
@@ -24,35 +25,43 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    - "rule": tok2vec + morphologizer + attribute_ruler + rule lemmatizer (parser, ner, senter
      excluded): POS-aware lemmas, about 2 ms of CPU per description.
    Each word gets a set of keys: its accent-folded lower form, its folded lemma, and both without
-   a final s/x (lemmas of capitalised or unaccented words are often missed), "-ee" -> "-e". Small words (articles,
-   prepositions, "nos", "pr"...) are dropped, so "formation de nos agents" is the sequence
-   formation, agent. SMS-style text without accents gives the same keys as the accented text.
-2. An unknown word (5+ letters, not a cue word, neither it nor its lemma in the lemmatizer's index
-   of French lemmas) one edit away
-   (substitution, insertion, deletion, transposition) from a cue word counts as that word:
-   "formaiton", "dématérialistion", "aplication".
+   a final s/x (lemmas of capitalised or unaccented words are often missed), "-ee" -> "-e".
+   Small words (articles, prepositions, "nos", "pr"...) are dropped, so "formation de nos agents"
+   is the sequence formation, agent. SMS-style text without accents gives the same keys as the
+   accented text. Cue words keep their written form and its singular (the lemma of a word out of
+   context can be wrong: "consultants" -> "consulter").
+2. Typos: an unknown word (5 to 30 letters, not a cue word, neither it nor its lemma in the
+   lemmatizer's index of 95 000 French lemmas) one edit away (substitution, insertion, deletion,
+   adjacent transposition) from a cue word counts as that word: "formaiton", "dématérialistion",
+   "aplication". Known words are never corrected ("formel" is not "former").
 3. Cues are compiled once through the same pipeline and matched on those keys; a multiword cue
    matches its words in order with at most `max_gap` other words between two of them, inside one
    clause. Overlapping matches keep the longest cue ("service en ligne" rather than "en ligne").
 4. Each sub-axis' raw weight is the sum of the weights of the distinct cues found (a cue counts once).
+   Audience: a 3b training cue ("ateliers", "initiation") in a description that names the agents
+   anywhere counts at least `audience_min_weight`.
    Framing: after a strong cue of a group marked `frames` (3a studies/experts, 3b training), the cues
    of the other sub-axes in the same clause are the *topic* of that study or training and keep only
    `framed_factor` of their weight ("étude pour créer un service en ligne" -> 3a). A clause ends at
    . ; ! ? or a line break, or at "et", "puis", "ou", a comma followed by an action word
    ("formation des agents et création d'un portail" -> two clauses -> mixed 3b + 3c).
 5. `scores` are the shares of the raw weights (they sum to 1 when any cue was found, all 0
-   otherwise): a reading of how the description leans, not a probability. The main sub-axis has the
-   highest raw weight (ties: the one named first) and needs at least `main_min_raw`; another sub-axis
-   is added to `sub_axes` when its raw weight is >= `secondary_min_raw` and >= `secondary_min_ratio`
-   x the main one.
+   otherwise): a reading of how the description leans, not a probability; `raw` gives the weights.
+   A sub-axis is proposed when the heaviest one weighs at least `main_min_raw`; `sub_axes` holds
+   the heaviest one and every other one weighing >= `secondary_min_raw` and >=
+   `secondary_min_ratio` x the heaviest. Order (and so `sub_axis`, the main one): the order in
+   which the description names them (first strong cue), since a mixed project usually begins
+   with its main volet ("Création d'un service en ligne et formation des agents" -> 3c, 3b).
 6. `is_digital`: a cue of `digital_project` (numérique, logiciel, en ligne, application...), a cue
    of weight >= 3 of a group marked `digital` (téléphonie, CRM, tchat...) or an excluded IT
    purchase was found. Phrases of `neutral_phrases` ("en application de", "appel à projets") are
    not read at all. Not digital -> no sub-axis
    (scores and evidence are still given, to show what was read).
-7. Digital text without enough cue weight: the model's word vectors compare the description with
-   each sub-axis' `definition`; the nearest one is proposed only when it beats the second by
-   `vector_margin` (`method` = "vectors"); otherwise no sub-axis (a human decides).
+7. Digital text without enough cue weight: no sub-axis (`method` None; a human decides). An
+   optional fallback (`settings.vector_fallback`, OFF) compares the mean word vector of the
+   description with each sub-axis' `definition` and proposes the nearest one when it beats the
+   second by `vector_margin` (`method` = "vectors"). Measured alone on the cases it is right for
+   37/51 descriptions (26/29 of those it answers with the margin), far below the cues: off.
 8. `excluded`: equipment for agents (a purchase word near an IT equipment word, unless only the
    public is named) and licences of non-EU publishers, each with its evidence and source; the
    rules engine decides what follows. The rest of the clause of an excluded equipment purchase is
@@ -211,10 +220,10 @@ class Classifier:
         self.main_min_raw = float(s.get("main_min_raw", 1.5))
         self.typo_min_length = int(s.get("typo_min_length", 5))
         self.exclusion_window = int(s.get("exclusion_window", 8))
-        self.vector_fallback = bool(s.get("vector_fallback", True))
+        self.vector_fallback = bool(s.get("vector_fallback", False))
         self.vector_margin = float(s.get("vector_margin", 0.04))
         self.labels = {e["id"]: e.get("label", e["id"]) for e in knowledge["sub_axes"]}
-        self.lemma_mode = lemma_mode or str(s.get("lemmas", "rule"))
+        self.lemma_mode = lemma_mode or str(s.get("lemmas", "lookup"))
         if self.lemma_mode not in ("rule", "lookup"):
             raise ValueError(f"mode de lemmes inconnu : {self.lemma_mode}")
         self._lookup = {}
@@ -244,9 +253,14 @@ class Classifier:
                 import spacy  # imported here: importing assistant must stay cheap
 
                 knowledge = load_file(knowledge_file, knowledge_dir) if knowledge_dir else load_cached(knowledge_file)
-                mode = lemma_mode or str((knowledge.get("settings") or {}).get("lemmas", "rule"))
-                nlp = spacy.load(model, exclude=list(EXCLUDED_COMPONENTS.get(mode, EXCLUDED_COMPONENTS["rule"])))
-                inst = cls(nlp, knowledge, mode)
+                mode = lemma_mode or str((knowledge.get("settings") or {}).get("lemmas", "lookup"))
+                full_key = key[:3] + (mode,)
+                inst = cls._cache.get(full_key)
+                if inst is None:
+                    if mode not in EXCLUDED_COMPONENTS:
+                        raise ValueError(f"mode de lemmes inconnu : {mode}")
+                    inst = cls(spacy.load(model, exclude=list(EXCLUDED_COMPONENTS[mode])), knowledge, mode)
+                    cls._cache[full_key] = inst
                 cls._cache[key] = inst
         return inst
 

@@ -98,6 +98,7 @@ def test_single_and_batch_agree(clf, batch):
 
 def test_load_is_cached(clf):
     assert Classifier.load() is clf
+    assert Classifier.load(lemma_mode=clf.lemma_mode) is clf
     names = clf.nlp.pipe_names
     assert "lemmatizer" in names and "parser" not in names and "ner" not in names
     if clf.lemma_mode == "lookup":
