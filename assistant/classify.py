@@ -61,7 +61,8 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    optional fallback (`settings.vector_fallback`, OFF) compares the mean word vector of the
    description with each sub-axis' `definition` and proposes the nearest one when it beats the
    second by `vector_margin` (`method` = "vectors"). Measured alone on the cases it is right for
-   37/51 descriptions (26/29 of those it answers with the margin), far below the cues: off.
+   about 70 % of them (43/60; 30/33 of those it answers with the margin), far below the cues,
+   and the digital descriptions left without a cue are the vaguest ones: off.
 8. `excluded`: equipment for agents (a purchase word near an IT equipment word, unless only the
    public is named) and licences of non-EU publishers, each with its evidence and source; the
    rules engine decides what follows. The rest of the clause of an excluded equipment purchase is
