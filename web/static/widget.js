@@ -422,7 +422,7 @@
         }
         if (c.url && safeHref(c.url)) {
           li.appendChild(document.createTextNode(" – "));
-          li.appendChild(link(str(c.url), "site"));
+          li.appendChild(link(str(c.url), new URL(safeHref(c.url)).hostname));
         }
         if (c.why) { li.appendChild(el("span", { class: "fitn7-contact-why", text: str(c.why) })); }
         cl.appendChild(li);
