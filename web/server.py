@@ -18,7 +18,7 @@ allowed only from the origins listed in ``CORS_ORIGINS``.
 
 Configuration (environment variables, safe defaults):
 
-- ``RASA_URL``      base URL of the Rasa server (default ``http://localhost:5005``)
+- ``RASA_URL``      base URL of the Rasa server (default ``http://localhost:$RASA_PORT``, 5005)
 - ``CORS_ORIGINS``  space-separated origins allowed to call ``/api/chat`` from another site
                     (default ``http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT``)
 - ``WEB_PORT``      port (default 8000; ``--port`` wins); ``WEB_HOST`` interface (default 127.0.0.1)
@@ -84,6 +84,12 @@ def default_cors_origins(port: int) -> list[str]:
     if raw:
         return [o.rstrip("/") for o in raw.split() if o]
     return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def default_rasa_url() -> str:
+    """RASA_URL, else the local Rasa server on RASA_PORT (as scripts/run.sh starts it), else 5005."""
+    url = os.environ.get("RASA_URL", "").strip()
+    return url or f"http://localhost:{env_int('RASA_PORT', 5005)}"
 
 
 def json_error(status: int, message: str, headers: dict | None = None) -> web.Response:
@@ -231,7 +237,7 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
                port: int | None = None) -> web.Application:
     port = port or env_int("WEB_PORT", 8000)
     app = web.Application(middlewares=[french_errors, static_headers], client_max_size=MAX_BODY_BYTES)
-    app[RASA_URL_KEY] = rasa_url or os.environ.get("RASA_URL", "http://localhost:5005")
+    app[RASA_URL_KEY] = rasa_url or default_rasa_url()
     app[CORS_KEY] = frozenset(o.rstrip("/") for o in (cors_origins or default_cors_origins(port)))
     app[TIMEOUT_KEY] = env_float("RASA_TIMEOUT", 60.0)
     app.cleanup_ctx.append(_open_session)

@@ -111,6 +111,9 @@ def test_configuration_from_environment(monkeypatch):
     assert web_server.default_cors_origins(8000) == ["https://www.mairie.example", "https://pref.example"]
     monkeypatch.delenv("CORS_ORIGINS")
     assert web_server.default_cors_origins(8123) == ["http://localhost:8123", "http://127.0.0.1:8123"]
+    monkeypatch.delenv("RASA_URL", raising=False)
+    monkeypatch.setenv("RASA_PORT", "6005")
+    assert web_server.create_app()[web_server.RASA_URL_KEY] == "http://localhost:6005"
     monkeypatch.setenv("RASA_URL", "http://rasa.internal:5005")
     app = web_server.create_app()
     assert app[web_server.RASA_URL_KEY] == "http://rasa.internal:5005"
