@@ -262,3 +262,34 @@ def test_zoom_200_percent_reflow(browser, fake_site):
     finally:
         context.close()
     assert not page.errors, page.errors
+
+
+def test_reload_during_a_request_and_new_conversation(page, fake_site, fake_rasa):
+    page.goto(fake_site.url + "/embed-demo")
+    open_chat_with_keyboard(page)
+    held = []
+    received = len(fake_rasa.received)
+    page.route("**/api/chat", lambda route: held.append(route))
+    page.locator("#fitn7-input").fill("Bonjour")
+    page.keyboard.press("Enter")
+    wait_until(page, "() => document.getElementById('fitn7-status').textContent !== ''")
+    page.reload()  # the answer never came: the widget says so and offers to retry
+    page.wait_for_selector("#fitn7-panel:not([hidden])")
+    held[0].abort()  # the request of the unloaded page (already gone with it)
+    page.unroute("**/api/chat")
+    error = page.locator("#fitn7-error")
+    assert "n'a pas reçu de réponse" in error.inner_text()
+    before = bot_messages(page).count()
+    error.get_by_role("button", name="Réessayer").click()
+    wait_bot_count_above(page, before)
+    assert error.inner_text() == ""
+    assert len(fake_rasa.received) == received + 1  # the retry, sent once
+    assert page.locator("#fitn7-log .fitn7-quick button").count() == 2
+    old = fake_rasa.received[-1]["sender"]
+    # "Nouvelle conversation": empty history, a new sender id, the assistant starts over
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    assert page.locator("#fitn7-log .fitn7-msg").count() == 1  # the welcome message only
+    assert page.evaluate("() => document.activeElement.id") == "fitn7-input"
+    send(page, "Bonjour")
+    assert fake_rasa.received[-1]["sender"] != old
+    assert "porté par le maire" in bot_messages(page).last.inner_text()  # turn 1 of a new sender
