@@ -368,7 +368,7 @@
   function amountLabel(amount) {
     if (!amount || typeof amount !== "object") { return ""; }
     var value = typeof amount.eur === "number" ? eur(amount.eur) : "";
-    var kind = amount.kind === "flat_rate" ? "forfait" : (amount.kind === "up_to_cost" ? "jusqu'à 100 % du coût" : "");
+    var kind = amount.kind === "flat_rate" ? "forfait" : (amount.kind === "up_to_cost" ? "jusqu'à 100\u00a0% du coût" : "");
     return [value, kind].filter(Boolean).join(" (") + (value && kind ? ")" : "");
   }
 
