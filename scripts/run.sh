@@ -28,13 +28,11 @@ api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
 # shellcheck disable=SC2086
 $BIN/rasa run --model models/fitn7.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
-  --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" >var/rasa.log 2>&1 &
+  --interface "${RASA_HOST:-127.0.0.1}" --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" >var/rasa.log 2>&1 &
 pids+=($!)
 
-if [ -f web/server.py ]; then
-  $BIN/python -m web.server --port "$WEB_PORT" >var/web.log 2>&1 &
-  pids+=($!)
-fi
+$BIN/python -m web.server --port "$WEB_PORT" >var/web.log 2>&1 &
+pids+=($!)
 
 echo "Démarrage… (journaux dans var/*.log)"
 for i in $(seq 1 120); do
