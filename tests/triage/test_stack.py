@@ -7,6 +7,7 @@ reason otherwise. Starts three processes: slow (about a minute on a busy 2-core 
 from __future__ import annotations
 
 import json
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +42,8 @@ def _say(webhook: str, sender: str, text: str) -> list[dict]:
 
 
 def test_rest_conversation_lands_in_the_queue(tmp_path):
+    if str(ROOT) not in sys.path:  # tests/ is not a package: make tests.stack importable
+        sys.path.insert(0, str(ROOT))
     from tests.stack import running_stack
 
     db = tmp_path / "fitn7.sqlite"
