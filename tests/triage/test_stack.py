@@ -69,6 +69,10 @@ def test_rest_conversation_lands_in_the_queue(tmp_path):
         assert case is not None, "aucun dossier enregistré pour la conversation"
         assert case.channel == "rest"
         assert case.handoff_reason, "la demande de mise en relation n'est pas enregistrée"
+        # what the conversation said reached the case: Mamers (72180, Sarthe), 40 agents, training
+        assert (case.collectivity_code, case.department) == ("72180", "72")
+        assert case.agents_count == 40 and case.sub_axis == "3b"
+        assert case.eligibility in ("eligible", "to_confirm")
         ids = [it.case.id for it in queue(store, Filter.from_mapping({"status": "nouveau"}))]
         assert case.id in ids
         lines = store.transcript(sender)
