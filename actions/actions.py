@@ -103,8 +103,14 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
     if updates.get("role"):
         parts.append(f"vous êtes {updates['role']}")
     if updates.get("description") and not assessment.get("missing", [None])[:1] == ["description"]:
-        parts.append("projet noté")
+        parts.append("la description de votre projet")
     return ("C'est noté : " + ", ".join(parts) + ".") if parts else None
+
+
+def _place_known(assessment: dict | None) -> bool:
+    """True when the engine knows the département (so the contact is a named prefecture)."""
+    return any(c.get("department") for c in (assessment or {}).get("contacts") or []) or \
+        bool(((assessment or {}).get("collectivity") or {}).get("code"))
 
 
 def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, assessment: dict | None,
@@ -122,6 +128,11 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     dispatcher.utter_message(text=R.handoff_text(contact, link, key),
                              json_message={"handoff": {"contact": contact, "mailto": link, "reason": reason}})
     E.record_case(tracker.sender_id, _channel(tracker), request, assessment, handoff_reason=reason)
+    if reason == HANDOFF_USER and not _place_known(assessment):
+        # the right prefecture needs the collectivity: ask it, the hand-off follows the answer
+        dispatcher.utter_message(text=T.HANDOFF_NEEDS_PLACE)
+        return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", True),
+                SlotSet("pending_question", "collectivity")]
     return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", False)]
 
 
@@ -132,6 +143,12 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     previous = tracker.get_slot("assessment") if isinstance(tracker.get_slot("assessment"), dict) else None
     cands = ((previous or {}).get("collectivity") or {}).get("candidates") or []
     message = tracker.latest_message or {}
+    if not (message.get("text") or "").strip():
+        # an empty message is not a misunderstanding: say what the assistant does, ask again
+        dispatcher.utter_message(text=T.EMPTY)
+        if pending:
+            ask(dispatcher, pending, previous)
+        return []
     ex = extract(message, pending, slots, _referential(), candidates=cands)
     if from_fallback and not (ex.answered or ex.dont_know):
         ex.updates = {}   # a message the NLU did not understand only counts as an answer
@@ -182,14 +199,16 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     for note in ex.notes:
         dispatcher.utter_message(text=note)
     missing = [m for m in assessment.get("missing") or [] if m not in skipped]
+    public = {k: v for k, v in assessment.items() if not k.startswith("_")}
+    ack = acknowledge(updates, assessment)
+    if ack:
+        dispatcher.utter_message(text=ack)
     if missing:
-        ack = acknowledge(updates, assessment)
-        if ack:
-            dispatcher.utter_message(text=ack)
+        if tracker.get_slot("handoff_pending") and _place_known(public):
+            events += handoff(dispatcher, tracker, new, public, HANDOFF_USER)
         ask(dispatcher, missing[0], assessment)
         return events + [SlotSet("pending_question", missing[0])]
 
-    public = {k: v for k, v in assessment.items() if not k.startswith("_")}
     dispatcher.utter_message(text=R.verdict_text(public), json_message={"assessment": public})
     events.append(SlotSet("pending_question", None))
     if public.get("eligibility") == "to_confirm" or tracker.get_slot("handoff_pending"):

@@ -99,7 +99,8 @@ def verdict_text(a: dict) -> str:
     lines.append("")
     lines.append("Vous pouvez corriger une information à tout moment (« en fait le budget est de 12 000 € »), "
                  "poser une question sur la procédure ou demander à parler à quelqu'un.")
-    return "\n".join(lines)
+    # one message: Rasa's channels split a text on blank lines, so sections are not separated by one
+    return "\n".join(line for line in lines if line)
 
 
 def homonym_question(a: dict) -> tuple[dict, list[dict]]:

@@ -42,3 +42,7 @@ AFTER_VERDICT = ("Très bien. Vous pouvez corriger une information à tout momen
 ERROR = ("Désolé, un incident technique m'empêche de vous répondre. Réessayez dans un instant ; si cela persiste, "
          "écrivez à la préfecture de votre département.")
 RESTART = "C'est noté, on repart de zéro. Décrivez-moi votre projet et votre collectivité."
+EMPTY = ("Votre message est vide. Je vérifie l'éligibilité d'un projet numérique de collectivité au guichet "
+         "FITN7 axe 3 et je réponds aux questions sur la procédure : décrivez votre projet et votre collectivité.")
+HANDOFF_NEEDS_PLACE = ("Si vous m'indiquez votre collectivité (nom, code postal ou code INSEE), je vous donne la "
+                       "préfecture qui gère votre dossier.")

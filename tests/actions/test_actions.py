@@ -200,3 +200,21 @@ def test_request_from_slots_keeps_only_engine_keys():
     req = E.request_from_slots({"collectivity": "insee 72180", "role": "maire", "agents_count": 20.0,
                                 "budget_eur": None, "expenses": []})
     assert req == {"collectivity": "insee 72180", "agents_count": 20}
+
+
+def test_empty_message_says_what_the_assistant_does_without_counting_a_misunderstanding(conversation):
+    conversation.say("on voudrait refaire notre site internet")
+    for _ in range(3):
+        msgs = conversation.say("   ", "nlu_fallback")
+        assert "vide" in msgs[0]["text"] and "Pour quelle collectivité" in msgs[-1]["text"]
+    assert conversation.slots["fallback_count"] == 0
+
+
+def test_handoff_without_a_place_asks_the_collectivity_then_names_the_prefecture(conversation):
+    msgs = conversation.say("je veux parler à quelqu'un", "request_human")
+    assert "Préfecture de votre département" in _texts(msgs) and "collectivité" in msgs[-1]["text"]
+    assert conversation.slots["handoff_pending"] is True
+    msgs = conversation.say("Mamers")
+    assert "Préfecture de la Sarthe" in _texts(msgs)
+    assert any("handoff" in (m.get("custom") or {}) for m in msgs)
+    assert conversation.slots["handoff_pending"] is False
