@@ -55,6 +55,15 @@ def canonical_query(match) -> str:
     return f"région {match.name}"
 
 
+def canonical_from_candidate(c: dict) -> str:
+    """canonical_query() for a candidate of the engine's answer (a dict)."""
+    if c.get("type") == "commune":
+        return f"insee {c['code']}"
+    if c.get("type") == "region":
+        return f"région {c['name']}"
+    return c.get("siren") or c["code"] if c.get("type") == "epci" else c["code"]
+
+
 def _clean_answer(text: str) -> str:
     t = _FILLER.sub("", text.strip()).strip(" .!?;,")
     return t
@@ -123,14 +132,19 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
 
     # --- collectivity: entities, spans after "maire de", "commune de", "CC"…, or the whole answer
     queries: list[str] = []
+    by_code = {c.get("code"): c for c in candidates or [] if c.get("code")}
     for value in _entity_values(message, "collectivity"):
-        queries.append(f"insee {value}" if is_payload and _INSEE.match(value) else value)
+        if is_payload and value in by_code:           # a homonym button
+            queries.append(canonical_from_candidate(by_code[value]))
+        else:
+            queries.append(f"insee {value}" if is_payload and _INSEE.match(value) else value)
     if text:
         queries += P.collectivity_spans(text)
         if pending in ("collectivity", "department"):
             queries += _CODE_IN_TEXT.findall(text)
-        if pending == "collectivity":
-            queries.append(_clean_answer(text))
+        if pending == "collectivity" or (pending is None and not slots.get("collectivity")
+                                         and len(folded.split()) <= 6):
+            queries.append(_clean_answer(text))    # "Mamers" as a first message
     chosen = None
     if pending in ("department", "collectivity") and candidates and text:
         pick = _pick_candidate(text, candidates)
@@ -146,8 +160,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             if result.status == "ambiguous" and ambiguous is None:
                 ambiguous = q
     if chosen is not None:
-        pick = chosen[1]
-        up["collectivity"] = f"insee {pick['code']}" if pick.get("type") == "commune" else pick["code"]
+        up["collectivity"] = canonical_from_candidate(chosen[1])
         up["department"] = None
     elif found is not None:
         query = canonical_query(found)

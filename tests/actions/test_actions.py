@@ -218,3 +218,14 @@ def test_handoff_without_a_place_asks_the_collectivity_then_names_the_prefecture
     assert "Préfecture de la Sarthe" in _texts(msgs)
     assert any("handoff" in (m.get("custom") or {}) for m in msgs)
     assert conversation.slots["handoff_pending"] is False
+
+
+def test_homonyms_of_different_kinds_keep_their_kind(conversation):
+    msgs = conversation.say("Bretagne", "inform")
+    question = msgs[-1]
+    assert question["text"].startswith("Il existe")
+    region = next(b for b in question["buttons"] if "région" in b["title"])
+    code = region["payload"].split('"collectivity": "')[1].split('"')[0]
+    conversation.say(region["payload"], entities=[{"entity": "collectivity", "value": code}])
+    a = conversation.slots["assessment"]
+    assert a["collectivity"]["type"] == "region" and a["collectivity"]["name"] == "Bretagne"
