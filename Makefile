@@ -55,7 +55,7 @@ test-rasa: install referential train
 	$(PY) scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
 	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions
 
-test-triage: install referential
+test-triage: install referential train
 	$(BIN)/pytest -q tests/triage
 
 browser:
