@@ -278,6 +278,6 @@ if __name__ == "__main__":  # pragma: no cover - regeneration helper
     os.environ.setdefault("FITN7_NO_WARMUP", "1")
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:0] = [here, os.path.dirname(os.path.dirname(here))]
-    from conftest import Conversation
+    from helpers import Conversation
 
     sys.stdout.write(render_stories(Conversation))

@@ -8,7 +8,7 @@ import pytest
 from actions import actions as A
 from actions import engine as E
 from actions import faq as F
-from conftest import Conversation, make_tracker, run
+from helpers import Conversation, make_tracker, run
 
 
 def _texts(messages):

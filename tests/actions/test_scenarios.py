@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import scenarios as S
-from conftest import Conversation
+from helpers import Conversation
 
 STORIES = Path(__file__).resolve().parents[1] / "rasa" / "test_stories.yml"
 
