@@ -125,7 +125,12 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     contact = R.choose_contact(assessment)
     link = R.mailto(contact, assessment)
     key = {HANDOFF_TO_CONFIRM: "to_confirm", HANDOFF_FALLBACK: "fallback"}.get(reason)
-    dispatcher.utter_message(text=R.handoff_text(contact, link, key),
+    text = R.handoff_text(contact, link, key)
+    others = [c for c in (assessment or {}).get("contacts") or [] if c is not contact]
+    if others:
+        text += "\nAutre interlocuteur : " + " ; ".join(
+            f"{c.get('name')} ({c.get('email') or c.get('url') or ''})".replace(" ()", "") for c in others) + "."
+    dispatcher.utter_message(text=text,
                              json_message={"handoff": {"contact": contact, "mailto": link, "reason": reason}})
     E.record_case(tracker.sender_id, _channel(tracker), request, assessment, handoff_reason=reason)
     if reason == HANDOFF_USER and not _place_known(assessment):

@@ -11,6 +11,5 @@ from helpers import Conversation  # noqa: E402
 
 
 @pytest.fixture()
-
 def conversation(referential):
     return Conversation()
