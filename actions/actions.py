@@ -25,6 +25,7 @@ from . import faq as F
 from . import render as R
 from . import texts as T
 from .extract import extract
+from .parsing import looks_like_project
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,13 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", False)]
 
 
-def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False) -> list[EventType]:
-    """Read the latest message, recompute the assessment, ask what is missing or give the verdict."""
+def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False,
+            off_topic: bool = False) -> list[EventType]:
+    """Read the latest message, recompute the assessment, ask what is missing or give the verdict.
+
+    from_fallback: the NLU did not understand the message; it only counts if it answers the pending
+    question. off_topic: the same, but an unanswered message is off-topic, not a misunderstanding.
+    """
     slots = _slots(tracker)
     pending = tracker.get_slot("pending_question")
     previous = tracker.get_slot("assessment") if isinstance(tracker.get_slot("assessment"), dict) else None
@@ -155,7 +161,11 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
             ask(dispatcher, pending, previous)
         return []
     ex = extract(message, pending, slots, _referential(), candidates=cands)
-    if from_fallback and not (ex.answered or ex.dont_know):
+    if (from_fallback or off_topic) and "description" in ex.updates \
+            and not looks_like_project((message.get("text") or "")):
+        ex.updates.pop("description")   # "Hello, can you help me?" is not a project description
+        ex.answered = pending in ex.updates
+    if (from_fallback or off_topic) and not (ex.answered or ex.dont_know):
         ex.updates = {}   # a message the NLU did not understand only counts as an answer
     updates = dict(ex.updates)
     skipped = _skipped(tracker)
@@ -181,6 +191,11 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     understood = bool(updates) or ex.answered or ex.dont_know
     events: list[EventType] = [SlotSet(k, v) for k, v in updates.items()]
     count = int(tracker.get_slot("fallback_count") or 0)
+    if not understood and off_topic:
+        dispatcher.utter_message(text=T.OUT_OF_SCOPE)
+        if pending:
+            ask(dispatcher, pending, previous)
+        return events
     if not understood:
         for note in ex.notes:
             dispatcher.utter_message(text=note)
@@ -242,6 +257,17 @@ class ActionFallback(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         return process(dispatcher, tracker, from_fallback=True)
+
+
+class ActionOutOfScope(Action):
+    """Off-topic or another language: say what the assistant does, unless it answers the question asked."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        return process(dispatcher, tracker, off_topic=True)
 
 
 class ActionAnswerFaq(Action):

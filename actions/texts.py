@@ -46,3 +46,5 @@ EMPTY = ("Votre message est vide. Je vérifie l'éligibilité d'un projet numér
          "FITN7 axe 3 et je réponds aux questions sur la procédure : décrivez votre projet et votre collectivité.")
 HANDOFF_NEEDS_PLACE = ("Si vous m'indiquez votre collectivité (nom, code postal ou code INSEE), je vous donne la "
                        "préfecture qui gère votre dossier.")
+OUT_OF_SCOPE = ("Je ne sais répondre qu'en français et sur le guichet départemental FITN7 axe 3 (financement de "
+                "projets numériques des collectivités) : éligibilité, montant, procédure, contact.")

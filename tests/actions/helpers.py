@@ -56,13 +56,15 @@ class Conversation:
     def say(self, text: str, intent: str = "inform", entities: list | None = None, action=None) -> list[dict]:
         message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
         name = action or {"ask_faq": "action_answer_faq", "request_human": "action_handoff",
-                          "nlu_fallback": "action_fallback"}.get(intent, "action_process")
+                          "nlu_fallback": "action_fallback",
+                          "out_of_scope": "action_out_of_scope"}.get(intent, "action_process")
         return self.say_message(message, name)
 
     def say_message(self, message: dict, action_name: str) -> list[dict]:
         from actions import actions as A
         classes = {cls().name(): cls for cls in (A.ActionProcess, A.ActionFallback, A.ActionAnswerFaq,
-                                                 A.ActionHandoff, A.ActionResume, A.ActionRestartConversation)}
+                                                 A.ActionHandoff, A.ActionResume, A.ActionRestartConversation,
+                                                 A.ActionOutOfScope)}
         tracker = make_tracker(self.slots, message["text"], message["intent"]["name"], message["entities"],
                                self.sender, message["intent"].get("confidence", 0.95))
         messages, events = run(classes[action_name](), tracker)

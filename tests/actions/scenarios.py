@@ -19,7 +19,7 @@ ACTIONS = {
     "inform": ["action_process"], "affirm": ["action_process"], "deny": ["action_process"],
     "ask_faq": ["action_answer_faq"], "request_human": ["action_handoff"], "nlu_fallback": ["action_fallback"],
     "greet": ["utter_greet", "action_resume"], "help": ["utter_help", "action_resume"],
-    "out_of_scope": ["utter_out_of_scope", "action_resume"], "insult": ["utter_insult", "action_resume"],
+    "out_of_scope": ["action_out_of_scope"], "insult": ["utter_insult", "action_resume"],
     "thanks": ["utter_thanks"], "goodbye": ["utter_goodbye"], "start_over": ["action_restart_conversation"],
 }
 

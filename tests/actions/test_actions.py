@@ -229,3 +229,23 @@ def test_homonyms_of_different_kinds_keep_their_kind(conversation):
     conversation.say(region["payload"], entities=[{"entity": "collectivity", "value": code}])
     a = conversation.slots["assessment"]
     assert a["collectivity"]["type"] == "region" and a["collectivity"]["name"] == "Bretagne"
+
+
+def test_off_topic_message_still_answers_the_pending_question(conversation):
+    conversation.say("mairie de Sablé-sur-Sarthe : former les agents au numérique, porté par le maire, "
+                     "résultats en juin 2022")
+    assert conversation.slots["pending_question"] == "budget_eur"
+    conversation.say("9k€", "out_of_scope")
+    assert conversation.slots["budget_eur"] == 9000
+    msgs = conversation.say("Hello, can you help me?", "out_of_scope")
+    assert "qu'en français" in msgs[0]["text"]
+    assert conversation.slots["fallback_count"] == 0
+
+
+def test_off_topic_text_is_not_taken_as_the_description(conversation):
+    conversation.say("Mamers")
+    assert conversation.slots["pending_question"] == "description"
+    conversation.say("Hello, can you help me?", "out_of_scope")
+    assert conversation.slots["description"] is None
+    conversation.say("on veut refaire le site internet", "nlu_fallback")
+    assert conversation.slots["description"] == "On veut refaire le site internet"
