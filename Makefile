@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: help install referential train run shell test test-engine test-rasa test-web browser bench clean
+.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean
 
 help:
 	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
@@ -58,13 +58,17 @@ test-rasa: install referential train
 test-triage: install referential train
 	$(BIN)/pytest -q tests/triage
 
+# The case store and triage again, on a throwaway PostgreSQL cluster (installed with apt if missing).
+test-postgres: install referential
+	bash scripts/test_postgres.sh
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 test-web: install referential train browser
 	$(BIN)/pytest -q tests/e2e
 
-test: test-engine test-rasa test-triage test-web
+test: test-engine test-rasa test-triage test-postgres test-web
 
 bench: install referential
 	$(PY) scripts/bench_referential.py
