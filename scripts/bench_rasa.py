@@ -89,19 +89,23 @@ async def wait_ready(url: str, timeout: float = STARTUP_TIMEOUT) -> None:
 class Servers:
     """The action server and the Rasa server on free loopback ports, in a temporary folder."""
 
-    def __init__(self, model: Path):
+    def __init__(self, model: Path, tracker_store: str = "sql"):
         self.model = model
+        self.tracker_store = tracker_store
         self.tmp = Path(tempfile.mkdtemp(prefix="fitn7-bench-"))
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> str:
         db = self.tmp / "bench.sqlite"
+        store = (f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db}"\n'
+                 if self.tracker_store == "sql" else "")   # memory: Rasa's default InMemoryTrackerStore
         (self.tmp / "endpoints.yml").write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db}"\n', encoding="utf-8")
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n' + store,
+            encoding="utf-8")
         (self.tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "TF_CPP_MIN_LOG_LEVEL": "3",
+               "RASA_TELEMETRY_ENABLED": "false"}
         log_a = open(self.tmp / "actions.log", "w")
         log_r = open(self.tmp / "rasa.log", "w")
         self.procs.append(subprocess.Popen(
@@ -188,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conversations", type=int, default=200)
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--tracker-store", choices=("sql", "memory"), default="sql",
+                    help="sql (as in production: SQLite file) or memory (to see what the store costs)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
     if args.conversations < 1 or args.conversations > 5000 or args.users < 1 or args.users > 200:
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.model.exists():
                 print(f"bench: {args.model} not found (run `make train`)", file=sys.stderr)
                 return 2
-            servers = Servers(args.model)
+            servers = Servers(args.model, args.tracker_store)
             base = servers.start()
             t0 = time.monotonic()
             asyncio.run(wait_ready(f"{base}/status"))
