@@ -72,6 +72,22 @@ def _skipped(tracker: Tracker) -> list[str]:
     return list(a.get("_skipped") or []) if isinstance(a, dict) else []
 
 
+_CANDIDATE_KEYS = ("code", "siren", "name", "type", "population", "department", "department_name")
+
+
+def compact(assessment: dict) -> dict:
+    """What the next turns need of the last assessment (the full answer goes in the verdict's
+    custom payload): kept small because the tracker store keeps every value of the slot."""
+    c = assessment.get("collectivity") or None
+    if c:
+        c = {**{k: v for k, v in c.items() if k != "candidates"},
+             "candidates": [{k: x.get(k) for k in _CANDIDATE_KEYS} for x in c.get("candidates") or []]}
+    keep = ("eligibility", "missing", "sub_axis", "sub_axes", "contacts", "summary", "_skipped")
+    return {**{k: assessment.get(k) for k in keep}, "collectivity": c,
+            "amount": {"kind": (assessment.get("amount") or {}).get("kind"),
+                       "eur": (assessment.get("amount") or {}).get("eur")}}
+
+
 def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) -> None:
     """Ask for one missing item; homonyms get one button per candidate (INSEE code in the payload)."""
     cands = ((assessment or {}).get("collectivity") or {}).get("candidates") or []
@@ -215,7 +231,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
 
     assessment = E.run_assessment(E.request_from_slots(new))
     assessment["_skipped"] = skipped
-    events += [SlotSet("assessment", assessment), SlotSet("fallback_count", 0)]
+    events += [SlotSet("assessment", compact(assessment)), SlotSet("fallback_count", 0)]
     for note in ex.notes:
         dispatcher.utter_message(text=note)
     missing = [m for m in assessment.get("missing") or [] if m not in skipped]

@@ -249,3 +249,14 @@ def test_off_topic_text_is_not_taken_as_the_description(conversation):
     assert conversation.slots["description"] is None
     conversation.say("on veut refaire le site internet", "nlu_fallback")
     assert conversation.slots["description"] == "On veut refaire le site internet"
+
+
+def test_the_assessment_slot_stays_small_and_the_verdict_carries_the_full_answer(conversation):
+    import json
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    conversation.say("juin 2022")
+    full, slot = conversation.assessment, conversation.slots["assessment"]
+    assert {"findings", "advice", "application_url", "sub_axis_evidence"} <= set(full)
+    assert slot["eligibility"] == full["eligibility"] and slot["contacts"] == full["contacts"]
+    assert len(json.dumps(slot)) < len(json.dumps(full)) / 2
