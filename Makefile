@@ -5,6 +5,8 @@ SHELL := /bin/bash
 # Python 3.10 (Rasa 3.6 refuses 3.11): the plain command, else a pyenv install of it.
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+# Rasa sends telemetry to an outside service by default: off, for every recipe.
+export RASA_TELEMETRY_ENABLED := false
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -70,10 +72,11 @@ test-web: install referential train browser
 
 test: test-engine test-rasa test-triage test-postgres test-web
 
-bench: install referential
+bench: install referential train
 	$(PY) scripts/bench_referential.py
 	$(PY) scripts/bench_classify.py
 	$(PY) scripts/bench_engine.py
+	$(PY) scripts/bench_rasa.py
 
 clean:
 	rm -rf models .rasa var/*.sqlite*
