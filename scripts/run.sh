@@ -13,6 +13,28 @@ RASA_PORT="${RASA_PORT:-5005}"
 WEB_PORT="${WEB_PORT:-8000}"
 CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"
 mkdir -p var
+ENDPOINTS=endpoints.yml
+case "$DATABASE_URL" in
+  postgresql*)
+    # Rasa's SQL tracker store takes the parts of the URL, not the URL itself.
+    eval "$($BIN/python - <<'PY'
+import os, shlex
+from sqlalchemy.engine import make_url
+u = make_url(os.environ["DATABASE_URL"])
+for k, v in {"DB_HOST": u.host or "localhost", "DB_PORT": u.port or 5432, "DB_NAME": u.database,
+             "DB_USER": u.username or "", "DB_PASSWORD": u.password or ""}.items():
+    print(f"export {k}={shlex.quote(str(v))}")
+PY
+)"
+    export ACTION_ENDPOINT_URL="http://localhost:$ACTIONS_PORT/webhook"
+    ENDPOINTS=endpoints.postgres.yml ;;
+  sqlite*)
+    if [ "$ACTIONS_PORT" != 5055 ]; then  # endpoints.yml names the default port
+      sed "s|localhost:5055|localhost:$ACTIONS_PORT|" endpoints.yml > var/endpoints.yml
+      ENDPOINTS=var/endpoints.yml
+    fi ;;
+  *) echo "DATABASE_URL non pris en charge : SQLite ou PostgreSQL" >&2; exit 2 ;;
+esac
 pids=()
 cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
@@ -21,14 +43,14 @@ $BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 
 pids+=($!)
 
 if [ "${1:-}" = "--shell" ]; then
-  $BIN/rasa shell --model models/fitn7.tar.gz --endpoints endpoints.yml
+  $BIN/rasa shell --model models/fitn7.tar.gz --endpoints "$ENDPOINTS"
   exit 0
 fi
 
 api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
 # shellcheck disable=SC2086
-$BIN/rasa run --model models/fitn7.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+$BIN/rasa run --model models/fitn7.tar.gz --endpoints "$ENDPOINTS" --credentials credentials.yml \
   --interface "${RASA_HOST:-127.0.0.1}" --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" >var/rasa.log 2>&1 &
 pids+=($!)
 
