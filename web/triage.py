@@ -440,8 +440,8 @@ async def _json_body(request: web.Request) -> dict:
     return body
 
 
-@_db_guard
-async def api_status(request: web.Request) -> web.Response:
+async def _change_case(request: web.Request, change) -> web.Response:
+    """A staff change to one case (status, note): same guards, then `change(store, case_id, body)`."""
     denied = _guard_json(request)
     if denied is not None:
         return denied
@@ -452,34 +452,31 @@ async def api_status(request: web.Request) -> web.Response:
         return _error("numéro de dossier invalide", 400)
     try:
         body = await _json_body(request)
-        note = body.get("note")
         store = _store(request)
-        await _run(store.set_status, case_id, str(body.get("status") or ""),
-                   str(note) if note else None)
+        await _run(change, store, case_id, body)
         data = await _run(_detail, store, _rules(request), case_id)
     except InputError as exc:
         return _error(str(exc), 404 if "introuvable" in str(exc) else 400)
     return _json(data)
+
+
+def _set_status(store, case_id: int, body: dict) -> None:
+    note = body.get("note")
+    store.set_status(case_id, str(body.get("status") or ""), str(note) if note else None)
+
+
+def _add_note(store, case_id: int, body: dict) -> None:
+    store.add_note(case_id, str(body.get("text") or ""))
+
+
+@_db_guard
+async def api_status(request: web.Request) -> web.Response:
+    return await _change_case(request, _set_status)
 
 
 @_db_guard
 async def api_note(request: web.Request) -> web.Response:
-    denied = _guard_json(request)
-    if denied is not None:
-        return denied
-    if not _same_origin(request):
-        return _error("Requête refusée (origine inconnue).", 403)
-    case_id = _case_id(request)
-    if case_id is None:
-        return _error("numéro de dossier invalide", 400)
-    try:
-        body = await _json_body(request)
-        store = _store(request)
-        await _run(store.add_note, case_id, str(body.get("text") or ""))
-        data = await _run(_detail, store, _rules(request), case_id)
-    except InputError as exc:
-        return _error(str(exc), 404 if "introuvable" in str(exc) else 400)
-    return _json(data)
+    return await _change_case(request, _add_note)
 
 
 @_db_guard
