@@ -29,8 +29,11 @@ PY
     export ACTION_ENDPOINT_URL="http://localhost:$ACTIONS_PORT/webhook"
     ENDPOINTS=endpoints.postgres.yml ;;
   sqlite*)
-    if [ "$ACTIONS_PORT" != 5055 ]; then  # endpoints.yml names the default port
-      sed "s|localhost:5055|localhost:$ACTIONS_PORT|" endpoints.yml > var/endpoints.yml
+    # endpoints.yml names the default port and file: derive a copy when either differs.
+    db_path=$($BIN/python -c 'import os, pathlib; from sqlalchemy.engine import make_url; print(pathlib.Path(make_url(os.environ["DATABASE_URL"]).database).resolve())')
+    if [ "$ACTIONS_PORT" != 5055 ] || [ "$db_path" != "$PWD/var/fitn7.sqlite" ]; then
+      sed -e "s|localhost:5055|localhost:$ACTIONS_PORT|" -e "s|db: \"var/fitn7.sqlite\"|db: \"$db_path\"|" \
+        endpoints.yml > var/endpoints.yml
       ENDPOINTS=var/endpoints.yml
     fi ;;
   *) echo "DATABASE_URL non pris en charge : SQLite ou PostgreSQL" >&2; exit 2 ;;
