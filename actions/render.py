@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from assistant.fmt import eur
+from assistant.fmt import eur, integer
 
 ELIGIBILITY = {
     "eligible": "✅ Votre projet semble éligible au guichet FITN7 axe 3",
@@ -31,7 +31,7 @@ def collectivity_label(c: dict | None) -> str | None:
     if c.get("department_name") and c.get("type") != "departement":
         parts.append(f"{c['department_name']} ({c['department']})")
     if c.get("population"):
-        parts.append(f"{c['population']:,} habitants".replace(",", "\u202f"))
+        parts.append(f"{integer(c['population'])} habitants")
     return f"{c['name']} ({', '.join(p for p in parts if p)})"
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fmt import eur
+from .fmt import eur, integer
 from .text import fold
 
 CATEGORIES = ("equipment_agents", "licence_non_eu", "staff", "other")
@@ -201,15 +201,11 @@ def compute(sub_axis: str | None, *, applicant_type: str | None, epci_type: str 
     return AmountResult("up_to_cost", cost, text, excluded, cost, budget_used)
 
 
-def _num(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
-
-
 def _who(applicant_type: str | None, epci_type: str | None, population: int | None, row: dict) -> str:
     if applicant_type == "commune":
-        pop = f" ({_num(population)} habitants)" if population is not None else ""
+        pop = f" ({integer(population)} habitants)" if population is not None else ""
         if "population_below" in row:
-            return f"une commune de moins de {_num(row['population_below'])} habitants{pop}"
+            return f"une commune de moins de {integer(row['population_below'])} habitants{pop}"
         return f"une commune{pop}"
     labels = {"region": "une région", "departement": "un département", "com": "une collectivité d'outre-mer",
               "syndicat": "un syndicat", "personne_morale": "une personne morale"}

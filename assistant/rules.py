@@ -13,6 +13,7 @@ from typing import Any
 
 from .amounts import ExpenseCategorizer
 from .config import KNOWLEDGE_DIR
+from .fmt import integer
 from .knowledge import in_force, load_cached
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
@@ -44,10 +45,6 @@ def _src(entry: dict | None) -> dict:
     if not entry:
         return {}
     return {k: v for k, v in entry["source"].items() if k in ("section", "quote", "document", "url")}
-
-
-def num(n: int | float) -> str:
-    return f"{int(n):,}".replace(",", "\u202f")
 
 
 def fr_date(d: dt.date) -> str:
@@ -171,7 +168,7 @@ def _collectivity_label(c: Any) -> str:
     if c.department_name and c.type not in ("region",):
         parts.append(f"{c.department_name} ({c.department})")
     if c.population is not None:
-        parts.append(f"{num(c.population)} habitants")
+        parts.append(f"{integer(c.population)} habitants")
     return f"{c.name} ({', '.join(parts)})"
 
 
@@ -339,15 +336,15 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
             if f.population is None:
                 out.append(Finding("department_population_cap", UNKNOWN,
                                    f"Règle locale ({name}) : la population INSEE doit être inférieure à "
-                                   f"{num(cap)} habitants ; elle n'est pas connue.", rsrc, values))
+                                   f"{integer(cap)} habitants ; elle n'est pas connue.", rsrc, values))
             elif f.population < cap:
                 out.append(Finding("department_population_cap", MET,
-                                   f"Règle locale ({name}) : population INSEE de {num(f.population)} habitants, "
-                                   f"inférieure à {num(cap)}.", rsrc, values))
+                                   f"Règle locale ({name}) : population INSEE de {integer(f.population)} habitants, "
+                                   f"inférieure à {integer(cap)}.", rsrc, values))
             else:
                 out.append(Finding("department_population_cap", NOT_MET,
-                                   f"Règle locale ({name}) : la population INSEE ({num(f.population)} habitants) "
-                                   f"doit être inférieure à {num(cap)} habitants.", rsrc, values))
+                                   f"Règle locale ({name}) : la population INSEE ({integer(f.population)} habitants) "
+                                   f"doit être inférieure à {integer(cap)} habitants.", rsrc, values))
     if "staff" in (s.get("excluded_expense_categories") or []):
         rsrc = _src(rules.get(f"{s['id']}_exclusions") or s)
         out.append(Finding("department_staff_costs", MET,

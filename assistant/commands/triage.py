@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..cases import CaseStore, head_revision, migrate
 from ..db import get_engine
 from ..errors import InputError
+from ..fmt import integer
 from ..triage import (Filter, PriorityRules, case_to_dict, eligibility_label, hash_password,
                       queue, to_csv)
 
@@ -116,7 +117,7 @@ def _list(args: argparse.Namespace) -> int:
         c, p = it.case, it.priority
         who = c.collectivity_name or "collectivité non identifiée"
         if c.population is not None:
-            who += f" ({c.population:,} hab.)".replace(",", "\u202f")
+            who += f" ({integer(c.population)} hab.)"
         flags = " · mise en relation" if c.handoff_reason else ""
         print(f"{rank:>3}. n° {c.id} · {c.status_label} · {who} · dépt {c.department or '?'} · "
               f"{c.sub_axis or '—'} · {eligibility_label(c.eligibility)}{flags}")
