@@ -377,8 +377,9 @@ def _filter(request: web.Request) -> Filter:
                                 ("department", "sub_axis", "eligibility", "status", "since", "until")})
 
 
-@_db_guard
-async def api_cases(request: web.Request) -> web.Response:
+async def _filtered_queue(request: web.Request):
+    """Guard, filter parsing and queue shared by the JSON list and the CSV export:
+    `(filter, items)`, or the error response to send instead."""
     denied = _guard_json(request)
     if denied is not None:
         return denied
@@ -386,7 +387,15 @@ async def api_cases(request: web.Request) -> web.Response:
         flt = _filter(request)
     except InputError as exc:
         return _error(str(exc), 400)
-    items = await _run(queue, _store(request), flt, _rules(request))
+    return flt, await _run(queue, _store(request), flt, _rules(request))
+
+
+@_db_guard
+async def api_cases(request: web.Request) -> web.Response:
+    result = await _filtered_queue(request)
+    if isinstance(result, web.Response):
+        return result
+    flt, items = result
     return _json({
         "filter": flt.to_dict(),
         "count": len(items),
@@ -481,14 +490,10 @@ async def api_note(request: web.Request) -> web.Response:
 
 @_db_guard
 async def export_csv(request: web.Request) -> web.Response:
-    denied = _guard_json(request)
-    if denied is not None:
-        return denied
-    try:
-        flt = _filter(request)
-    except InputError as exc:
-        return _error(str(exc), 400)
-    items = await _run(queue, _store(request), flt, _rules(request))
+    result = await _filtered_queue(request)
+    if isinstance(result, web.Response):
+        return result
+    _, items = result
     headers = dict(SECURITY_HEADERS)
     headers["Content-Disposition"] = 'attachment; filename="file-de-tri-fitn7.csv"'
     return web.Response(body=to_csv(items), headers=headers,
