@@ -154,6 +154,8 @@ def test_login_accepted_with_the_password(store, engine, password_hash):
         assert "attachment" in export.headers["Content-Disposition"]
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
         assert len(rows) == 2 and rows[1][1] == str(case_id)
+        bad_export = await client.get("/triage/export.csv?sub_axis=9z")  # same filter check as the API
+        assert bad_export.status == 400 and "sous-axe" in (await bad_export.json())["error"]
 
         out = await client.post("/triage/logout", allow_redirects=False)
         assert out.status == 303
