@@ -248,6 +248,11 @@ def _options(values: dict, empty: str) -> str:
     return "".join(opts)
 
 
+def _closed_page() -> web.Response:
+    return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{_text(CLOSED_MESSAGE)}</p>',
+                 status=503)
+
+
 def _login_page(error: str | None = None, status: int = 200) -> web.Response:
     err = ""
     if error:
@@ -327,8 +332,7 @@ def _app_page(settings: TriageSettings) -> web.Response:
 async def page(request: web.Request) -> web.Response:
     settings = request.app[STATE].settings
     if not settings.configured:
-        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{_text(CLOSED_MESSAGE)}</p>',
-                     status=503)
+        return _closed_page()
     if not _authenticated(request):
         return _login_page()
     return _app_page(settings)
@@ -337,8 +341,7 @@ async def page(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     settings = request.app[STATE].settings
     if not settings.configured:
-        return _page("Fermé", f'<h1>File de tri des demandes</h1><p role="alert">{_text(CLOSED_MESSAGE)}</p>',
-                     status=503)
+        return _closed_page()
     if not _same_origin(request):
         return _login_page("Requête refusée (origine inconnue).", status=403)
     client = request.remote or "?"
