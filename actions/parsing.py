@@ -92,14 +92,12 @@ def find_amounts(text: str, bare: bool = False) -> list[tuple[float, int, int]]:
         if value is None:
             continue
         mult, cur = m.group("mult"), m.group("cur")
-        if cur and fold(cur) in ("e",) and not mult and not re.match(r"\d", m.group("num")):
-            continue
         if not mult and not cur:
             after = text[m.end():]
             if not bare or _NOT_MONEY_AFTER.match(after) or re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
                 continue
-        if cur and fold(cur) in ("e", "ht", "ttc") and not mult and not bare and fold(cur) == "e":
-            continue
+        if cur and fold(cur) == "e" and not mult and not bare:
+            continue  # "12 e" is an amount only when the question asked was the cost
         if mult:
             mf = fold(mult)
             if mf in ("m", "million", "millions"):
@@ -275,10 +273,9 @@ def parse_count(text: str, bare: bool = False) -> int | None:
             value = words_to_number(" ".join(words[i:]))
             if value:
                 return value
-        approx = _APPROX
         for w in words:
-            if w in approx:
-                return approx[w]
+            if w in _APPROX:
+                return _APPROX[w]
     if bare:
         m = re.fullmatch(r"\D*?(\d{1,7})\D*", t)
         if m:
@@ -322,6 +319,7 @@ _ROLES = [
     (r"directeur|directrice|responsable(?: [a-z]+){0,2}", "responsable de service"),
     (r"agent(?:e)?|fonctionnaire", "agent"),
 ]
+_ROLE_RX = [(re.compile(rf"(?:{pattern})\b"), label) for pattern, label in _ROLES]
 _ROLE_INTRO = re.compile(
     r"\b(?:je suis|j suis|jsuis|en tant que|en ma qualite de|ma fonction est|moi c est|je travaille comme|je suis actuellement)"
     r" (?:l |le |la |un |une )?(?P<rest>.{2,60})")
@@ -335,9 +333,8 @@ def parse_role(text: str) -> str | None:
         m = rx.search(t)
         if not m:
             continue
-        rest = m["rest"]
-        for pattern, label in _ROLES:
-            if re.match(rf"(?:{pattern})\b", rest):
+        for rx_role, label in _ROLE_RX:
+            if rx_role.match(m["rest"]):
                 return label
     return None
 
@@ -358,6 +355,8 @@ _APPLICANT_TYPES = [
     (r"particulier|citoyen|habitant|moi meme|a titre personnel|personne physique", "particulier"),
     (r"etat|prefecture|ministere|service de l etat|administration centrale", "etat"),
 ]
+# (at the start of a span, anywhere after a word boundary, kind), compiled once
+_APPLICANT_RX = [(re.compile(rf"(?:{p})"), re.compile(rf"\b(?:{p})"), kind) for p, kind in _APPLICANT_TYPES]
 _SELF = re.compile(r"\b(?:nous sommes|on est|je suis|je represente|je travaille (?:pour|dans|a)|notre|mon|ma|"
                    r"c est|il s agit d|porte par|au nom d)\s+(?:une |un |la |le |l |d une |d un |notre |mon |ma )?(?P<rest>.{2,60})")
 
@@ -371,8 +370,8 @@ def parse_applicant_type(text: str, direct: bool = False) -> str | None:
     t = fold((text or "")[:MAX_TEXT])
     spans = [t] if direct else [m["rest"] for m in _SELF.finditer(t)]
     for span in spans:
-        for pattern, kind in _APPLICANT_TYPES:
-            if re.match(rf"(?:{pattern})", span) or (direct and re.search(rf"\b(?:{pattern})", span)):
+        for at_start, anywhere, kind in _APPLICANT_RX:
+            if at_start.match(span) or (direct and anywhere.search(span)):
                 return kind
     return None
 

@@ -30,6 +30,12 @@ def test_bare_number_only_when_the_cost_was_asked():
     assert P.parse_amount("2022", bare=True) is None
 
 
+def test_a_lone_e_is_euros_only_when_the_cost_was_asked():
+    assert P.parse_amount("12 000 e") is None
+    assert P.parse_amount("12 000 e", bare=True) == 12000
+    assert P.parse_amount("500 ttc") == 500
+
+
 def test_expenses_with_total():
     items = P.parse_expenses("24 000 € dont 4 000 € d'ordinateurs et 20 000 € de prestation")
     assert [(i["label"], i["amount_eur"]) for i in items] == [("ordinateurs", 4000), ("prestation", 20000)]
