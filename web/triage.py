@@ -31,6 +31,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.cases import CaseStore
+from assistant.config import env_int
 from assistant.errors import InputError
 from assistant.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
                               case_to_dict, check_hash_format, queue, to_csv, verify_password)
@@ -46,13 +47,6 @@ FAILURE_WINDOW = 300        # ... within this many seconds, then refused for the
 CLOSED_MESSAGE = ("La file de tri n'est pas ouverte : aucun mot de passe n'est configuré. "
                   "L'administrateur doit définir TRIAGE_PASSWORD_HASH (commande "
                   "« assistant triage hash-password ») puis redémarrer le serveur.")
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 @dataclass
@@ -74,9 +68,9 @@ class TriageSettings:
         return cls(
             password_hash=stored,
             session_secret=secret,
-            session_hours=max(1, _env_int("TRIAGE_SESSION_HOURS", 8)),
+            session_hours=max(1, env_int("TRIAGE_SESSION_HOURS", 8)),
             cookie_secure=os.environ.get("TRIAGE_COOKIE_SECURE", "0").lower() in ("1", "true", "oui"),
-            retention_days=max(1, _env_int("RETENTION_DAYS", 180)),
+            retention_days=max(1, env_int("RETENTION_DAYS", 180)),
         )
 
     @property
