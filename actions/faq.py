@@ -6,6 +6,7 @@ routes a question to an entry: topic cues on the question, then word overlap wit
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.knowledge import load_cached
 from assistant.text import fold
@@ -35,6 +36,7 @@ CUES = {
                             r"mutualis|privilegies?|prestataire.*local|local.*prestataire|territoire",
     "faq_contacts": r"contacter|contact|interlocuteur|webinaires?|dinum|anct|joindre|telephone",
 }
+_CUE_RX = {entry_id: re.compile(rf"\b(?:{cue})") for entry_id, cue in CUES.items()}
 _STOP = set("le la les l de du des d un une et a au aux en pour par sur est ce que qui quoi quel quelle quels quelles "
             "on je il elle nous vous ils elles c qu s y t il faut peut peuvent doit sont etre avoir mon ma mes notre "
             "nos votre vos ne pas se sa son ses comment quand ou si".split())
@@ -49,6 +51,12 @@ def _words(text: str) -> set[str]:
     return {w for w in fold(text).split() if w not in _STOP and len(w) > 1}
 
 
+@lru_cache(maxsize=None)
+def _entry_words(text: str) -> frozenset[str]:
+    """_words() of an entry's question or answer (a fixed set of texts), folded once per process."""
+    return frozenset(_words(text))
+
+
 def best_entry(question: str) -> dict | None:
     """The FAQ entry that best answers the question, or None when nothing matches."""
     q = fold(question or "")[:500]
@@ -58,12 +66,11 @@ def best_entry(question: str) -> dict | None:
     best, best_score = None, 0.0
     for entry in entries():
         score = 0.0
-        cue = CUES.get(entry.get("id"))
+        cue = _CUE_RX.get(entry.get("id"))
         if cue:
-            hits = len(re.findall(rf"\b(?:{cue})", q))
-            score += 3.0 * min(hits, 2)
-        score += 1.0 * len(words & _words(entry.get("question", "")))
-        score += 0.3 * len(words & _words(entry.get("answer", "")))
+            score += 3.0 * min(len(cue.findall(q)), 2)
+        score += 1.0 * len(words & _entry_words(entry.get("question", "")))
+        score += 0.3 * len(words & _entry_words(entry.get("answer", "")))
         if score > best_score:
             best, best_score = entry, score
     return best if best_score >= 1.0 else None
