@@ -38,6 +38,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from assistant.config import env_int
+
 log = logging.getLogger("web.server")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -63,13 +65,6 @@ UNAVAILABLE = (
     "L'assistant ne répond pas pour le moment. Votre message n'est pas perdu : "
     "réessayez dans quelques instants."
 )
-
-
-def env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 def env_float(name: str, default: float) -> float:
