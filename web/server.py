@@ -182,9 +182,11 @@ async def chat(request: web.Request) -> web.Response:
 
 
 def page_handler(filename: str):
+    """Serve a page of PAGES_DIR, read once here (not on every request); only {{SERVER}} varies."""
+    template = (PAGES_DIR / filename).read_text(encoding="utf-8")
+
     async def handler(request: web.Request) -> web.Response:
-        text = (PAGES_DIR / filename).read_text(encoding="utf-8")
-        text = text.replace("{{SERVER}}", html.escape(own_origin(request), quote=True))
+        text = template.replace("{{SERVER}}", html.escape(own_origin(request), quote=True))
         return web.Response(text=text, content_type="text/html", charset="utf-8",
                             headers={"Content-Security-Policy": PAGE_CSP,
                                      "X-Content-Type-Options": "nosniff",
