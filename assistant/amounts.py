@@ -111,9 +111,10 @@ def eligible_cost(budget: float | None, expenses: list[Expense], categorizer: Ex
     if budget is None:
         return None, [], None
     excluded: list[dict] = []
-    equipment = [e for e in expenses if (e.category or categorizer.categorize(e.label)) == "equipment_agents"]
-    staff = [e for e in expenses if (e.category or categorizer.categorize(e.label)) == "staff"]
-    licences = [e for e in expenses if (e.category or categorizer.categorize(e.label)) == "licence_non_eu"]
+    categories = [e.category or categorizer.categorize(e.label) for e in expenses]  # each label read once
+    equipment = [e for e, c in zip(expenses, categories) if c == "equipment_agents"]
+    staff = [e for e, c in zip(expenses, categories) if c == "staff"]
+    licences = [e for e, c in zip(expenses, categories) if c == "licence_non_eu"]
     eq_reason = restrictions["equipment_agents"]["reason"]
     for e in equipment:
         excluded.append({"label": e.label, "amount_eur": _round(e.amount_eur), "category": "equipment_agents",
