@@ -405,7 +405,7 @@ def _condition_findings(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
         deadline = e["deadline"]
         if f.results_date is None:
             out.append(Finding("results_date", UNKNOWN, "Il faut connaître la date à laquelle le projet donnera des "
-                               "résultats tangibles (avant fin 2022).", _src(e), {"deadline": deadline.isoformat()},
+                               f"résultats tangibles (avant fin {deadline.year}).", _src(e), {"deadline": deadline.isoformat()},
                                missing=["results_date"]))
         elif f.results_date <= deadline:
             out.append(Finding("results_date", MET, f"Résultats tangibles attendus le {fr_date(f.results_date)}, "

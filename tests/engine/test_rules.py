@@ -265,3 +265,11 @@ def test_flat_rate_of_the_real_communes_around_5000(commune, referential, classi
                referential=referential, classifier=classifier).to_dict()
     assert a["collectivity"]["population"] == commune["population"]
     assert a["amount"]["eur"] == (5000 if commune["population"] < 5000 else 10000)
+
+
+def test_results_date_unknown_names_the_deadline_year_of_the_knowledge():
+    a = _assess({"applicant_type": "syndicat", "department": "72", "as_of": "2021-06-01"})
+    f = _finding(a, "results_date")
+    deadline = R.knowledge_on(dt.date(2021, 6, 1)).conditions["results_date"]["deadline"]
+    assert f["status"] == R.UNKNOWN and f"avant fin {deadline.year}" in f["message"], f
+    assert "results_date" in a["missing"]
