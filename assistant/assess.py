@@ -53,7 +53,6 @@ MISSING_LABELS = {
     "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
     "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
 }
-ELIGIBILITY_LABELS = {"eligible": "éligible", "not_eligible": "non éligible", "to_confirm": "à confirmer"}
 SUB_AXIS_LABELS = {
     "3a": "3a (accompagnement par un expert du numérique)",
     "3b": "3b (formation au numérique des agents)",

@@ -349,12 +349,6 @@ class CaseStore:
 
         return cls(get_engine())
 
-    @classmethod
-    def for_url(cls, url: str) -> "CaseStore":
-        from .db import get_engine
-
-        return cls(get_engine(url))
-
     def _ensure(self) -> None:
         if not self._ready:
             ensure_schema(self.engine)

@@ -193,10 +193,6 @@ class Department:
     region_name: str | None
     zone: str                    # metro | drom | com
 
-    @property
-    def is_com(self) -> bool:
-        return self.zone == "com"
-
 
 @dataclass(frozen=True)
 class Collectivity:

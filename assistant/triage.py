@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .cases import STATUSES, Case, CaseStore, cases_table, normalize_status
 from .errors import InputError
 from .fmt import eur
-from .knowledge import load_cached, load_file
+from .knowledge import load_cached
 
 try:
     PARIS = ZoneInfo("Europe/Paris")
@@ -112,10 +112,6 @@ class PriorityRules:
     @classmethod
     def default(cls) -> "PriorityRules":
         return cls(load_cached("triage.yml"))
-
-    @classmethod
-    def from_dir(cls, base) -> "PriorityRules":
-        return cls(load_file("triage.yml", base))
 
     @staticmethod
     def _reason(entry: Mapping, points: int | None) -> Reason:
