@@ -67,9 +67,19 @@ def _channel(tracker: Tracker) -> str:
         return "rest"
 
 
+def _last_assessment(tracker: Tracker) -> dict | None:
+    """The compact assessment kept in the `assessment` slot (see compact()), or None."""
+    a = tracker.get_slot("assessment")
+    return a if isinstance(a, dict) else None
+
+
+def _public(assessment: dict) -> dict:
+    """The assessment without the dialogue's own keys (`_skipped`)."""
+    return {k: v for k, v in assessment.items() if not k.startswith("_")}
+
+
 def _skipped(tracker: Tracker) -> list[str]:
-    a = tracker.get_slot("assessment") or {}
-    return list(a.get("_skipped") or []) if isinstance(a, dict) else []
+    return list((_last_assessment(tracker) or {}).get("_skipped") or [])
 
 
 _CANDIDATE_KEYS = ("code", "siren", "name", "type", "population", "department", "department_name")
@@ -119,7 +129,7 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
         parts.append(f"{int(updates['agents_count'])} agents")
     if updates.get("role"):
         parts.append(f"vous êtes {updates['role']}")
-    if updates.get("description") and not assessment.get("missing", [None])[:1] == ["description"]:
+    if updates.get("description") and assessment.get("missing", [None])[:1] != ["description"]:
         parts.append("la description de votre projet")
     return ("C'est noté : " + ", ".join(parts) + ".") if parts else None
 
@@ -167,7 +177,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     """
     slots = _slots(tracker)
     pending = tracker.get_slot("pending_question")
-    previous = tracker.get_slot("assessment") if isinstance(tracker.get_slot("assessment"), dict) else None
+    previous = _last_assessment(tracker)
     cands = ((previous or {}).get("collectivity") or {}).get("candidates") or []
     message = tracker.latest_message or {}
     if not (message.get("text") or "").strip():
@@ -235,7 +245,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     for note in ex.notes:
         dispatcher.utter_message(text=note)
     missing = [m for m in assessment.get("missing") or [] if m not in skipped]
-    public = {k: v for k, v in assessment.items() if not k.startswith("_")}
+    public = _public(assessment)
     ack = acknowledge(updates, assessment)
     if ack:
         dispatcher.utter_message(text=ack)
@@ -307,8 +317,7 @@ def resume(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     pending = tracker.get_slot("pending_question")
     if pending:
         dispatcher.utter_message(text=T.RESUME)
-        assessment = tracker.get_slot("assessment")
-        ask(dispatcher, pending, assessment if isinstance(assessment, dict) else None)
+        ask(dispatcher, pending, _last_assessment(tracker))
 
 
 class ActionResume(Action):
@@ -331,10 +340,9 @@ class ActionHandoff(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        assessment = tracker.get_slot("assessment")
-        assessment = {k: v for k, v in assessment.items() if not k.startswith("_")} \
-            if isinstance(assessment, dict) else None
-        return handoff(dispatcher, tracker, _slots(tracker), assessment, HANDOFF_USER)
+        previous = _last_assessment(tracker)
+        return handoff(dispatcher, tracker, _slots(tracker), _public(previous) if previous is not None else None,
+                       HANDOFF_USER)
 
 
 class ActionRestartConversation(Action):
