@@ -45,6 +45,9 @@ _TYPE_SYNONYMS = {
 _TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1"}
 _FALSE = {"non", "n", "no", "false", "faux", "0"}
 SUB_AXES = ("3a", "3b", "3c")
+_CURRENCY_SUFFIX = re.compile(r"(€|eur|euros?)$", re.I)
+_DECIMAL_COMMA = re.compile(r"-?\d+(,\d+)?")
+_DOTTED_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")
 
 MISSING_LABELS = {
     "collectivity": "la collectivité candidate", "department": "le département",
@@ -113,10 +116,10 @@ def _number(value: Any, key: str) -> float | None:
         x = float(value)
     elif isinstance(value, str):
         s = value.strip()[:40].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-        s = re.sub(r"(€|eur|euros?)$", "", s, flags=re.I)
-        if re.fullmatch(r"-?\d+(,\d+)?", s):
+        s = _CURRENCY_SUFFIX.sub("", s)
+        if _DECIMAL_COMMA.fullmatch(s):
             s = s.replace(",", ".")
-        elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", s):  # 12.000,50
+        elif _DOTTED_THOUSANDS.fullmatch(s):  # 12.000,50
             s = s.replace(".", "").replace(",", ".")
         try:
             x = float(s)
@@ -427,11 +430,16 @@ def load_application_url() -> str:
     return next(e["url"] for e in load_cached("rules.yml")["procedure"] if e["id"] == "application_url")
 
 
+def _excluded_items(amount: amounts_mod.AmountResult) -> str:
+    """The excluded expenses as "label (5 000 €); label (…)", for the finding and the advice."""
+    return "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
+
+
 def _expenses_finding(amount: amounts_mod.AmountResult, k: R.Knowledge) -> R.Finding:
     total = sum(x["amount_eur"] for x in amount.excluded_expenses)
     cats = {x["category"] for x in amount.excluded_expenses}
     src_entry = k.restrictions.get("equipment_agents" if "equipment_agents" in cats else "licence_non_eu")
-    names = "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
+    names = _excluded_items(amount)
     return R.Finding("excluded_expenses", R.MET,
                      f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}. "
                      "Le reste du projet peut être financé.",
@@ -501,8 +509,7 @@ def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings
     if amount.kind == "up_to_cost" or req.budget_eur is None:
         out.append(R.text(k, "advice_budget"))
     if amount.excluded_expenses:
-        items = "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
-        out.append(R.text(k, "advice_remove_excluded", items=items))
+        out.append(R.text(k, "advice_remove_excluded", items=_excluded_items(amount)))
     if len(sub_axes) > 1:
         out.append(R.text(k, "advice_one_file_per_sub_axis", sub_axes=", ".join(sub_axes)))
     if f.sub_axis:

@@ -273,3 +273,13 @@ def test_results_date_unknown_names_the_deadline_year_of_the_knowledge():
     deadline = R.knowledge_on(dt.date(2021, 6, 1)).conditions["results_date"]["deadline"]
     assert f["status"] == R.UNKNOWN and f"avant fin {deadline.year}" in f["message"], f
     assert "results_date" in a["missing"]
+
+
+def test_excluded_expenses_are_listed_in_the_finding_and_the_advice():
+    a = _assess({"applicant_type": "syndicat", "department": "72", "as_of": "2021-06-01", "budget_eur": 20000,
+                 "expenses": [{"label": "Portail", "amount_eur": 15000, "category": "other"},
+                              {"label": "PC agents", "amount_eur": 5000, "category": "equipment_agents"}]})
+    listed = "PC agents (5\u202f000\u00a0€)"
+    f = _finding(a, "excluded_expenses")
+    assert f is not None and listed in f["message"] and f["values"]["excluded_eur"] == 5000, f
+    assert any(listed in advice and advice.startswith("Retirez") for advice in a["advice"]), a["advice"]
