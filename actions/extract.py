@@ -17,7 +17,7 @@ from .engine import BOOL_SLOTS
 
 _DONT_KNOW = re.compile(r"\b(?:je (?:ne )?sais pas|j sais pas|jsais pas|sais pas|aucune idee|pas d idee|je ne sais|"
                         r"on ne sait pas|on sait pas|inconnu|je n en sais rien|pas encore (?:defini|decide|fixe)|"
-                        r"aucune idee|ne sait pas|nsp|je ne connais pas)\b")
+                        r"ne sait pas|nsp|je ne connais pas)\b")
 _SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
                           r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
                           r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
@@ -30,6 +30,7 @@ _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|ou
 _ORDINALS = {"premiere": 0, "premier": 0, "1ere": 0, "1re": 0, "deuxieme": 1, "seconde": 1, "2e": 1, "2eme": 1,
              "troisieme": 2, "3e": 2, "3eme": 2, "quatrieme": 3, "4e": 3, "cinquieme": 4, "5e": 4,
              "derniere": -1}
+_ORDINAL_RX = [(re.compile(rf"\b{word}\b"), idx) for word, idx in _ORDINALS.items()]
 
 
 @dataclass
@@ -38,10 +39,6 @@ class Extraction:
     answered: bool = False          # the pending question got an answer
     dont_know: bool = False         # the user said they do not know (the pending question is skipped)
     notes: list[str] = field(default_factory=list)   # French remarks for the user
-
-    @property
-    def understood(self) -> bool:
-        return bool(self.updates) or self.answered or self.dont_know
 
 
 def canonical_query(match) -> str:
@@ -61,12 +58,13 @@ def canonical_from_candidate(c: dict) -> str:
         return f"insee {c['code']}"
     if c.get("type") == "region":
         return f"région {c['name']}"
-    return c.get("siren") or c["code"] if c.get("type") == "epci" else c["code"]
+    if c.get("type") == "epci":
+        return c.get("siren") or c["code"]
+    return c["code"]
 
 
 def _clean_answer(text: str) -> str:
-    t = _FILLER.sub("", text.strip()).strip(" .!?;,")
-    return t
+    return _FILLER.sub("", text.strip()).strip(" .!?;,")
 
 
 def _entity_values(message: dict, name: str) -> list[str]:
@@ -96,8 +94,8 @@ def _pick_candidate(text: str, candidates: list[dict]) -> dict | None:
     if not candidates:
         return None
     t = fold(text)
-    for word, idx in _ORDINALS.items():
-        if re.search(rf"\b{word}\b", t):
+    for rx, idx in _ORDINAL_RX:
+        if rx.search(t):
             return candidates[idx] if -len(candidates) <= idx < len(candidates) else None
     m = re.fullmatch(r"\D*(\d{1,2})\D*", t)
     if m and 1 <= int(m.group(1)) <= len(candidates) and len(t) <= 12 and not re.search(r"\d{2}", t.replace(m.group(1), "", 1)):
@@ -149,7 +147,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
     if pending in ("department", "collectivity") and candidates and text:
         pick = _pick_candidate(text, candidates)
         if pick and pick.get("code"):
-            chosen = ("found", pick)
+            chosen = pick
     found = ambiguous = None
     if chosen is None:
         for q in dict.fromkeys(q for q in queries if q):
@@ -160,7 +158,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             if result.status == "ambiguous" and ambiguous is None:
                 ambiguous = q
     if chosen is not None:
-        up["collectivity"] = canonical_from_candidate(chosen[1])
+        up["collectivity"] = canonical_from_candidate(chosen)
         up["department"] = None
     elif found is not None:
         query = canonical_query(found)

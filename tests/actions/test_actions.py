@@ -260,3 +260,15 @@ def test_the_assessment_slot_stays_small_and_the_verdict_carries_the_full_answer
     assert {"findings", "advice", "application_url", "sub_axis_evidence"} <= set(full)
     assert slot["eligibility"] == full["eligibility"] and slot["contacts"] == full["contacts"]
     assert len(json.dumps(slot)) < len(json.dumps(full)) / 2
+
+
+@pytest.mark.parametrize("candidate, query", [
+    ({"type": "commune", "code": "69189", "name": "Sainte-Colombe"}, "insee 69189"),
+    ({"type": "region", "code": "52", "name": "Pays de la Loire"}, "région Pays de la Loire"),
+    ({"type": "epci", "code": "200072106", "siren": "200072106", "name": "CC Maine Saosnois"}, "200072106"),
+    ({"type": "epci", "code": "X1", "siren": None, "name": "CC sans SIREN"}, "X1"),
+    ({"type": "departement", "code": "72", "name": "Sarthe"}, "72"),
+])
+def test_a_homonym_button_gives_a_query_that_finds_it_again(candidate, query):
+    from actions.extract import canonical_from_candidate
+    assert canonical_from_candidate(candidate) == query
