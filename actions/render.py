@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from assistant.fmt import eur, integer
 
+from . import texts as T
+
 ELIGIBILITY = {
     "eligible": "✅ Votre projet semble éligible au guichet FITN7 axe 3",
     "not_eligible": "❌ Votre projet ne semble pas éligible au guichet FITN7 axe 3",
@@ -97,8 +99,7 @@ def verdict_text(a: dict) -> str:
             where = c.get("email") or c.get("url") or ""
             lines.append(f"• {c.get('name')}{' — ' + where if where else ''}")
     lines.append("")
-    lines.append("Vous pouvez corriger une information à tout moment (« en fait le budget est de 12 000 € »), "
-                 "poser une question sur la procédure ou demander à parler à quelqu'un.")
+    lines.append(T.CAN_CORRECT)
     # one message: Rasa's channels split a text on blank lines, so sections are not separated by one
     return "\n".join(line for line in lines if line)
 

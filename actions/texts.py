@@ -37,8 +37,9 @@ RESUME = "Reprenons :"
 NOT_UNDERSTOOD_ANSWER = "Je n'ai pas compris votre réponse."
 DEFAULT = ("Je n'ai pas bien compris. Je peux vérifier l'éligibilité d'un projet numérique de collectivité au "
            "guichet FITN7 axe 3, ou répondre à une question sur la procédure. Pouvez-vous reformuler ?")
-AFTER_VERDICT = ("Très bien. Vous pouvez corriger une information à tout moment (« en fait le budget est de "
-                 "12 000 € »), poser une question sur la procédure ou demander à parler à quelqu'un.")
+CAN_CORRECT = ("Vous pouvez corriger une information à tout moment (« en fait le budget est de 12 000 € »), "
+               "poser une question sur la procédure ou demander à parler à quelqu'un.")
+AFTER_VERDICT = "Très bien. " + CAN_CORRECT
 ERROR = ("Désolé, un incident technique m'empêche de vous répondre. Réessayez dans un instant ; si cela persiste, "
          "écrivez à la préfecture de votre département.")
 RESTART = "C'est noté, on repart de zéro. Décrivez-moi votre projet et votre collectivité."
