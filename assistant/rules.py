@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from .amounts import ExpenseCategorizer
@@ -75,7 +74,7 @@ class Finding:
 class Knowledge:
     """The knowledge YAML in force on one date (entries filtered with knowledge.in_force)."""
 
-    def __init__(self, on: dt.date, base: Path | str = KNOWLEDGE_DIR):
+    def __init__(self, on: dt.date):
         self.on = on
         rules = load_cached("rules.yml")
         amounts = load_cached("amounts.yml")
@@ -99,7 +98,7 @@ class Knowledge:
         self.prefecture_names = contacts.get("prefecture_names") or {}
         self.departments: dict[str, dict] = {}
         self.regions: dict[str, dict] = {}
-        for path in sorted((Path(base) / "departements").glob("*.yml")):
+        for path in sorted((KNOWLEDGE_DIR / "departements").glob("*.yml")):
             settings = load_cached(f"departements/{path.name}")["settings"]
             if in_force(settings, on):
                 for code in settings["departments"]:
