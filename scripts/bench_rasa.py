@@ -5,9 +5,10 @@
     .venv/bin/python scripts/bench_rasa.py --rasa-url http://127.0.0.1:5005   # servers already running
                                                             # (needs `rasa run --enable-api` there)
 
-Without --rasa-url it starts, on free loopback ports, the action server and `rasa run --enable-api`
-with models/fitn7.tar.gz, a temporary SQLite tracker store and a temporary database copy-free
-DATABASE_URL (the referential is loaded there), then stops them. It plays --conversations scripted
+Without --rasa-url it starts, with tests/stack.py's running_stack (no web server), on free loopback
+ports, the action server and `rasa run --enable-api` with models/fitn7.tar.gz, in a temporary
+folder: one SQLite file is both DATABASE_URL (the referential is loaded there) and Rasa's tracker
+store, as scripts/run.sh does (or --tracker-store memory); then stops them. It plays --conversations scripted
 conversations (default 200, 3 to 5 turns each, one sender id per conversation) against
 /webhooks/rest/webhook, sequentially then with --users concurrent users sending without pause, and
 sends the same user texts to /model/parse in the same run. It prints, per mode, the per-turn
@@ -19,14 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import os
 import random
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +33,9 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from tests.stack import running_stack  # noqa: E402  (tests/ is not an installed package)
+
 STARTUP_TIMEOUT = 300  # seconds
 
 COMMUNES = ["Mamers", "Rodez", "Millau", "Sablé-sur-Sarthe", "La Flèche", "Aurillac", "Mende", "Figeac",
@@ -64,70 +63,6 @@ def scripts(n: int, seed: int = 7) -> list[list[str]]:
             turns.append("merci")
         out.append(turns[:5])
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_ready(url: str, timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
-                    if r.status < 500:
-                        return
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-                pass
-            await asyncio.sleep(1)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
-
-
-class Servers:
-    """The action server and the Rasa server on free loopback ports, in a temporary folder."""
-
-    def __init__(self, model: Path, tracker_store: str = "sql"):
-        self.model = model
-        self.tracker_store = tracker_store
-        self.tmp = Path(tempfile.mkdtemp(prefix="fitn7-bench-"))
-        self.actions_port, self.rasa_port = free_port(), free_port()
-        self.procs: list[subprocess.Popen] = []
-
-    def start(self) -> str:
-        db = self.tmp / "bench.sqlite"
-        store = (f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{db}"\n'
-                 if self.tracker_store == "sql" else "")   # memory: Rasa's default InMemoryTrackerStore
-        (self.tmp / "endpoints.yml").write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n' + store,
-            encoding="utf-8")
-        (self.tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "TF_CPP_MIN_LOG_LEVEL": "3",
-               "RASA_TELEMETRY_ENABLED": "false"}
-        log_a = open(self.tmp / "actions.log", "w")
-        log_r = open(self.tmp / "rasa.log", "w")
-        self.procs.append(subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
-            cwd=ROOT, env=env, stdout=log_a, stderr=subprocess.STDOUT, start_new_session=True))
-        self.procs.append(subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--enable-api", "--model", str(self.model), "--interface", "127.0.0.1",
-             "--port", str(self.rasa_port), "--endpoints", str(self.tmp / "endpoints.yml"),
-             "--credentials", str(self.tmp / "credentials.yml")],
-            cwd=ROOT, env=env, stdout=log_r, stderr=subprocess.STDOUT, start_new_session=True))
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 async def _post(session: aiohttp.ClientSession, url: str, payload: dict) -> tuple[float, object]:
@@ -203,22 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     if base and not base.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         print("bench: loopback addresses only", file=sys.stderr)
         return 2
-    servers = None
-    try:
+    with contextlib.ExitStack() as cleanup:
         if not base:
             if not args.model.exists():
                 print(f"bench: {args.model} not found (run `make train`)", file=sys.stderr)
                 return 2
-            servers = Servers(args.model, args.tracker_store)
-            base = servers.start()
+            tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fitn7-bench-")))
             t0 = time.monotonic()
-            asyncio.run(wait_ready(f"{base}/status"))
-            asyncio.run(wait_ready(f"http://127.0.0.1:{servers.actions_port}/health"))
+            stack = cleanup.enter_context(running_stack(
+                tmp, web=False, model=args.model, tracker_db=tmp / "fitn7.sqlite",
+                memory_tracker=args.tracker_store == "memory", env={"TF_CPP_MIN_LOG_LEVEL": "3"},
+                timeout=STARTUP_TIMEOUT))
+            base = stack.rasa_url
             print(f"servers ready in {time.monotonic() - t0:.0f} s", file=sys.stderr)
         results = asyncio.run(bench(base, args.conversations, args.users, args.warmup))
-    finally:
-        if servers:
-            servers.stop()
     if args.json:
         print(json.dumps(results, indent=2))
     else:

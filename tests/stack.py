@@ -14,7 +14,8 @@ What it does, in ``tmp_dir``:
   referential loaded into it with ``assistant referential load`` (set ``load_referential=False``
   to skip, or pass ``database_url=`` to use an existing database);
 - ``tracker.sqlite``: Rasa's SQL tracker store (a separate file, so that Rasa's tables never
-  touch the one under test; pass ``tracker_db=`` to share a file);
+  touch the one under test; pass ``tracker_db=`` to share a file, ``memory_tracker=True`` for
+  Rasa's in-memory store instead);
 - ``endpoints.yml`` (action endpoint on the chosen port, that tracker store) and
   ``credentials.yml`` (the REST channel only);
 - ``actions.log``, ``rasa.log``, ``web.log``: the output of each process (``stack.logs``).
@@ -114,7 +115,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 @contextlib.contextmanager
 def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | os.PathLike = MODEL,
                   database_url: str | None = None, load_referential: bool = True,
-                  tracker_db: str | os.PathLike | None = None, extra_cors: tuple[str, ...] = (),
+                  tracker_db: str | os.PathLike | None = None, memory_tracker: bool = False,
+                  extra_cors: tuple[str, ...] = (),
                   env: dict[str, str] | None = None, timeout: float = 300.0) -> Iterator[Stack]:
     tmp = Path(tmp_dir).resolve()
     tmp.mkdir(parents=True, exist_ok=True)
@@ -128,9 +130,11 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
     web_origins = [f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"] if web else []
     cors = web_origins + list(extra_cors)
 
+    tracker_store = ("" if memory_tracker else  # nothing: Rasa's default InMemoryTrackerStore
+                     f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker}"\n')
     (tmp / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker}"\n', encoding="utf-8")
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + tracker_store,
+        encoding="utf-8")
     (tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
 
     base_env = dict(os.environ)
