@@ -27,6 +27,8 @@ _CODE_IN_TEXT = re.compile(r"\b(\d[\dAB]\d{3}|\d{9}|\d{14})\b")
 _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|oui|non|ok|donc|en fait|c est|c'est|"
                      r"c’est|il s'agit de|il s agit de|nous sommes|on est|je suis a|je suis à|pour|ici)[\s,:]+)+",
                      re.IGNORECASE)
+_WHICH_ONE = re.compile(r"^(?:celle|celui|la commune|le)\s+(?:du|de la|de l'|de l’|des|de|d'|dans le|dans la|dans l'|en)\s*",
+                        re.IGNORECASE)   # "celle du Rhône" -> "Rhône"
 _ORDINALS = {"premiere": 0, "premier": 0, "1ere": 0, "1re": 0, "deuxieme": 1, "seconde": 1, "2e": 1, "2eme": 1,
              "troisieme": 2, "3e": 2, "3eme": 2, "quatrieme": 3, "4e": 3, "cinquieme": 4, "5e": 4,
              "derniere": -1}
@@ -80,8 +82,7 @@ def _department(text: str, message: dict, pending: str | None, referential) -> t
     spans = _entity_values(message, "department") + P.department_spans(text)
     if pending == "department":
         spans.append(_clean_answer(text))
-        spans += [re.sub(r"^(?:celle|celui|la commune|le)\s+(?:du|de la|de l'|de l’|des|de|d'|dans le|dans la|dans l'|en)\s*", "",
-                         _clean_answer(text), flags=re.IGNORECASE)]
+        spans.append(_WHICH_ONE.sub("", _clean_answer(text)))
     for span in spans:
         dep = referential.department(span)
         if dep is not None:
