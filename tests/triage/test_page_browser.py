@@ -135,7 +135,7 @@ def test_triage_page_with_the_keyboard(site, page, store, engine):
     page.focus(f"#queue tbody tr:nth-child(1) th button")
     page.keyboard.press("Enter")
     page.wait_for_selector("#detail:not([hidden])")
-    assert _focused(page) == "detail" or page.evaluate("() => document.activeElement.id") == "detail"
+    assert _focused(page) == "detail"  # _focused is the element's id when it has one
     body = page.inner_text("#detail")
     assert hostile in body and "<b>Bonjour</b> de Saint-Léger" in body  # shown as text
     assert page.evaluate("() => window.pwned") is None
