@@ -73,9 +73,12 @@ class Reason:
         return {"label": self.label, "points": self.points, "rule": self.rule_id,
                 "source": {"section": self.section, "quote": self.quote}}
 
+    def short(self) -> str:
+        """The label and its points: "Petite commune (+2)"."""
+        return self.label if self.points is None else f"{self.label} (+{self.points})"
+
     def text(self) -> str:
-        pts = "" if self.points is None else f" (+{self.points})"
-        return f"{self.label}{pts} — « {self.quote} » ({self.section})"
+        return f"{self.short()} — « {self.quote} » ({self.section})"
 
 
 @dataclass

@@ -122,7 +122,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"{rank:>3}. n° {c.id} · {c.status_label} · {who} · dépt {c.department or '?'} · "
               f"{c.sub_axis or '—'} · {eligibility_label(c.eligibility)}{flags}")
         print(f"     {p.tier_label}, score {p.score} : "
-              + " ; ".join(r.label + ("" if r.points is None else f" (+{r.points})") for r in p.reasons))
+              + " ; ".join(r.short() for r in p.reasons))
     return 0
 
 
