@@ -161,8 +161,7 @@ class Request:
     def from_dict(cls, d: Any) -> "Request":
         if not isinstance(d, dict):
             raise InputError("La demande doit être un objet JSON (des paires « clé : valeur »).")
-        from .rules import knowledge_on, rules_date
-        max_budget = knowledge_on(rules_date(dt.date.today())).max_budget
+        max_budget = R.knowledge_on(R.rules_date(dt.date.today())).max_budget
         r = cls()
         r.collectivity = _text(d.get("collectivity"), "collectivity")
         dep = d.get("department")
