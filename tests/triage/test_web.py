@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from assistant.triage import hash_password
-from web.triage import COOKIE, TriageSettings, make_session, setup, valid_session
+from web.triage import COOKIE, STATE, TriageSettings, make_session, setup, valid_session
 
 from .helpers import add_event, assessment, events_table
 
@@ -160,6 +160,19 @@ def test_login_accepted_with_the_password(store, engine, password_hash):
         out = await client.post("/triage/logout", allow_redirects=False)
         assert out.status == 303
         assert (await client.get("/triage/api/cases")).status == 401
+
+    _run(store, TriageSettings(password_hash=password_hash, session_secret=None), scenario)
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(store, password_hash):
+    async def scenario(client):
+        await _login(client)
+        cookie = client.session.cookie_jar.filter_cookies(client.make_url("/triage"))[COOKIE].value
+        assert (await client.get("/triage/api/cases")).status == 200
+        assert (await client.post("/triage/logout", allow_redirects=False)).status == 303
+        replay = await client.get("/triage/api/cases", cookies={COOKIE: cookie})
+        assert replay.status == 401  # the cookie is still well signed and unexpired: refused as revoked
+        assert valid_session(client.app[STATE].settings, cookie)
 
     _run(store, TriageSettings(password_hash=password_hash, session_secret=None), scenario)
 
