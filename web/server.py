@@ -87,9 +87,13 @@ def default_rasa_url() -> str:
     return url or f"http://localhost:{env_int('RASA_PORT', 5005)}"
 
 
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)  # French text stays readable in the JSON
+
+
 def json_error(status: int, message: str, headers: dict | None = None) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+                             dumps=_dumps)
 
 
 def own_origin(request: web.Request) -> str:
@@ -178,7 +182,7 @@ async def chat(request: web.Request) -> web.Response:
     if not isinstance(answer, list):
         return json_error(502, UNAVAILABLE, headers)
     messages = [m for m in (clean_bot_message(i) for i in answer) if m]
-    return web.json_response(messages, headers=headers, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(messages, headers=headers, dumps=_dumps)
 
 
 def page_handler(filename: str):
