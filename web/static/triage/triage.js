@@ -43,6 +43,9 @@
     });
   }
 
+  // Show a failed request's French message (after a 401, handle() is already going to the login page).
+  function fail(err) { if (err.message !== "auth") say(err.message); }
+
   function fmtCount(n) { return n === 0 ? "aucune demande" : n === 1 ? "1 demande" : n + " demandes"; }
 
   function collectivityText(c) {
@@ -100,7 +103,7 @@
         count.textContent = fmtCount(data.count);
         if (!quiet) say(fmtCount(data.count) + " affichée" + (data.count > 1 ? "s" : "") + ".");
       })
-      .catch(function (err) { if (err.message !== "auth") say(err.message); });
+      .catch(fail);
   }
 
   function dl(pairs) {
@@ -175,7 +178,7 @@
     return fetch("/triage/api/cases/" + encodeURIComponent(id), { credentials: "same-origin" })
       .then(handle)
       .then(function (d) { render(d); detail.hidden = false; detail.focus(); })
-      .catch(function (err) { if (err.message !== "auth") say(err.message); });
+      .catch(fail);
   }
 
   function post(url, body) {
@@ -194,14 +197,14 @@
     if (!status) { say("Choisissez un statut."); return; }
     post("/triage/api/cases/" + current.id + "/status", { status: status, note: statusForm.elements.note.value })
       .then(function (d) { render(d); statusForm.elements.note.value = ""; say("Statut enregistré : " + d.status_label + "."); load(true); })
-      .catch(function (err) { if (err.message !== "auth") say(err.message); });
+      .catch(fail);
   });
   noteForm.addEventListener("submit", function (e) {
     e.preventDefault();
     if (!current) return;
     post("/triage/api/cases/" + current.id + "/notes", { text: noteForm.elements.text.value })
       .then(function (d) { render(d); noteForm.elements.text.value = ""; say("Note ajoutée."); })
-      .catch(function (err) { if (err.message !== "auth") say(err.message); });
+      .catch(fail);
   });
   document.getElementById("close-detail").addEventListener("click", function () {
     detail.hidden = true;
