@@ -124,18 +124,9 @@ def homonym_question(a: dict) -> tuple[dict, list[dict]]:
 
 
 def choose_contact(a: dict | None) -> dict | None:
-    """The contact for a hand-off: the ANCT address for 3b, the prefecture otherwise (engine's list)."""
+    """The contact for a hand-off: the one the engine marks `primary` (ANCT for 3b, else the prefecture)."""
     contacts = (a or {}).get("contacts") or []
-    if not contacts:
-        return None
-    if (a or {}).get("sub_axis") == "3b":
-        for c in contacts:
-            if c.get("email"):
-                return c
-    for c in contacts:
-        if c.get("kind") == "prefecture":
-            return c
-    return contacts[0]
+    return next((c for c in contacts if c.get("primary")), contacts[0] if contacts else None)
 
 
 def mailto(contact: dict | None, a: dict | None) -> str:

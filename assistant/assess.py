@@ -479,6 +479,11 @@ def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | 
     if k.contact_anct and ("3b" in sub_axes or f.sub_axis == "3b"):
         c = k.contact_anct
         out.append({"kind": c["kind"], "name": c["name"], "email": c["email"], "url": None, "why": c["why"]})
+    # The one to write to (hand-off): the ANCT when the main sub-axis is 3b (source text, 3b: "vous
+    # pouvez écrire à societe.numerique@anct.gouv.fr"), the prefecture otherwise.
+    main = "anct" if f.sub_axis == "3b" and len(out) > 1 else "prefecture"
+    for c in out:
+        c["primary"] = c["kind"] == main
     return out
 
 
