@@ -7,7 +7,6 @@ Skipped when /usr/bin/chromium is absent (`make browser` installs it).
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from pathlib import Path
 
@@ -32,27 +31,25 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 class Server:
+    """Our app served from a background thread, on a port the system picks (no free-port race;
+    a start-up failure raises here instead of a silent wait)."""
+
     def __init__(self, store, settings):
         self.loop = asyncio.new_event_loop()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
         app = web.Application()
         setup(app, store=store, settings=settings)
         self.runner = web.AppRunner(app)
-        ready = threading.Event()
 
-        def run():
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.runner.setup())
-            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
-            ready.set()
-            self.loop.run_forever()
+        async def start() -> int:
+            await self.runner.setup()
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            await site.start()
+            return site._server.sockets[0].getsockname()[1]
 
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        ready.wait(10)
+        self.port = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def close(self):
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
