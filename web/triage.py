@@ -347,6 +347,9 @@ async def login(request: web.Request) -> web.Response:
     password = str(form.get("password") or "")
     ok = await _run(verify_password, password, settings.password_hash)
     if not ok:
+        # forget the addresses whose failures are all past the window, so the table stays bounded
+        for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
+            del settings.failures[other]
         recent.append(now)
         settings.failures[client] = recent
         log.warning("triage: failed login")

@@ -186,6 +186,19 @@ def test_repeated_failures_are_slowed_down(store, password_hash):
     _run(store, TriageSettings(password_hash=password_hash, session_secret=None), scenario)
 
 
+def test_old_failures_of_other_addresses_are_forgotten(store, password_hash):
+    settings = TriageSettings(password_hash=password_hash, session_secret=None)
+    settings.failures["203.0.113.7"] = [time.time() - 3600]   # an hour ago: past the window
+    settings.failures["203.0.113.8"] = [time.time()]          # just now: kept
+
+    async def scenario(client):
+        assert (await _login(client, "non")).status == 401
+
+    _run(store, settings, scenario)
+    assert "203.0.113.7" not in settings.failures
+    assert "203.0.113.8" in settings.failures and len(settings.failures) == 2
+
+
 def test_changing_the_password_ends_sessions(password_hash):
     old = TriageSettings(password_hash=password_hash, session_secret=None)
     cookie = make_session(old)
