@@ -21,3 +21,5 @@ trap stop EXIT
 "${RUN_AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U fitn7 fitn7_test
 TRIAGE_TEST_PG_URL="postgresql+psycopg2://fitn7@127.0.0.1:$port/fitn7_test" \
   .venv/bin/pytest -q tests/triage -k postgresql
+FITN7_TEST_DATABASE_URL="postgresql+psycopg2://fitn7@127.0.0.1:$port/fitn7_test" \
+  .venv/bin/pytest -q -p no:warnings tests/actions/test_tracker_store.py -k postgresql

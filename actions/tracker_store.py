@@ -1,0 +1,167 @@
+"""Rasa's SQL tracker store, without reloading on every message the conversation it just saved.
+
+Rasa 3.6's `SQLTrackerStore` rebuilds the whole tracker from the database on every message
+(every stored event decoded and replayed) and, on every save, counts the stored events of the
+session to know which ones are new: about a quarter of the Rasa server's CPU per conversation turn
+on our 2-core machine (docs/ARCHITECTURE.md, "Performance"). `CachedSQLTrackerStore` stores the same
+rows in the same `events` table, and keeps in memory the trackers it has just saved:
+
+- `retrieve` hands out the kept tracker when the database still holds exactly the rows this
+  store wrote for that conversation (one indexed `count(*)`; another Rasa instance writing to the
+  same conversation makes it reload from the database), else rebuilds it from SQL as Rasa does;
+- `save` inserts the events added since that tracker was handed out, without counting again;
+  a tracker it did not hand out (another code path, Rasa's HTTP API) is saved the way Rasa does;
+- a tracker is kept only once saved: a message whose handling failed before the save leaves
+  nothing in memory, and the next message rebuilds the conversation from the database;
+- at most `cache_size` conversations are kept (least recently saved dropped first; 0 disables).
+
+The database stays the record: a restart of the server resumes every conversation from it.
+On SQLite the store also turns on WAL with `synchronous=NORMAL` (a commit no longer waits for
+a disk flush; a power cut may lose the last commits, never corrupt the file).
+
+Used by endpoints.yml, endpoints.postgres.yml and tests/stack.py as
+`type: actions.tracker_store.CachedSQLTrackerStore` (with the usual SQL keys, plus `cache_size`).
+Rasa, when it cannot import a custom store, silently falls back to memory: tests/actions
+check that this one is what the server uses. The class is defined on first access, so that the
+action server (which imports every module of this package) never imports Rasa's core from here.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 1000
+
+
+def _define_store() -> type:
+    import collections
+    import itertools
+    import json
+
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    class CachedSQLTrackerStore(SQLTrackerStore):
+        """SQLTrackerStore keeping the trackers it saved (see the module docstring)."""
+
+        def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.cache_size = max(0, int(cache_size))
+            # sender id -> (tracker, its number of events, number of rows stored for the sender)
+            self._kept: collections.OrderedDict[str, tuple[DialogueStateTracker, int, int]] = (
+                collections.OrderedDict())
+            self._lent: dict[str, tuple[DialogueStateTracker | None, int, int]] = {}
+            # senders with no stored event, from retrieve until create_tracker
+            self._new: collections.OrderedDict[str, None] = collections.OrderedDict()
+            table = self.SQLEvent.__table__
+            self._insert = table.insert()
+            self._count = (sa.select(sa.func.count()).select_from(table)
+                           .where(table.c.sender_id == sa.bindparam("sender_id")))
+            if self.engine.dialect.name == "sqlite":
+                # Rasa's engine opens a new SQLite connection per query (SQLAlchemy 1.4's NullPool
+                # for files): one pooled connection instead (Rasa runs in one thread), with WAL
+                self.engine.dispose()
+                self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.SingletonThreadPool)
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+        def _stored_rows(self, sender_id: str) -> int:
+            with self.engine.connect() as conn:
+                return int(conn.execute(self._count, {"sender_id": sender_id}).scalar() or 0)
+
+        async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+            kept = self._kept.pop(sender_id, None)
+            if kept is not None:
+                tracker, n_events, n_rows = kept
+                if len(tracker.events) == n_events and self._stored_rows(sender_id) == n_rows:
+                    self._lent[sender_id] = kept
+                    return tracker
+                log.debug("conversation %s changed outside this store: reloaded", sender_id)
+            tracker = await super().retrieve(sender_id)
+            if tracker is not None and self.cache_size:
+                self._lend(sender_id, (tracker, len(tracker.events), self._stored_rows(sender_id)))
+            elif tracker is None and self.cache_size:
+                # Rasa found no event at all for this sender (with none in the latest session,
+                # it would have returned every older one): the tracker it creates next starts at 0
+                self._new[sender_id] = None
+                while len(self._new) > self.cache_size:  # retrieved, never created (API reads)
+                    self._new.popitem(last=False)
+            return tracker
+
+        async def create_tracker(self, sender_id: str,
+                                 append_action_listen: bool = True) -> DialogueStateTracker:
+            # Rasa saves a new tracker, then hands it out: lend it, as retrieve does
+            if self._new.pop(sender_id, False) is None:
+                self._lend(sender_id, (None, 0, 0))
+            tracker = await super().create_tracker(sender_id, append_action_listen)
+            kept = self._kept.pop(sender_id, None)
+            if kept is not None and kept[0] is tracker:
+                self._lend(sender_id, kept)
+            return tracker
+
+        def _lend(self, sender_id: str, entry: tuple[DialogueStateTracker, int, int]) -> None:
+            self._lent[sender_id] = entry
+            while len(self._lent) > self.cache_size:  # handed out, never saved back (failed turns)
+                self._lent.pop(next(iter(self._lent)))
+
+        async def save(self, tracker: DialogueStateTracker) -> None:
+            sender_id = tracker.sender_id
+            lent = self._lent.pop(sender_id, None)
+            if lent is not None and lent[0] is None:  # the tracker create_tracker makes: all new
+                lent = (tracker, 0, 0)
+            if lent is None or lent[0] is not tracker or len(tracker.events) < lent[1]:
+                # not the tracker this store handed out: Rasa's way (count the stored events)
+                self._kept.pop(sender_id, None)
+                await super().save(tracker)
+                if self.cache_size:
+                    self._keep(sender_id, (tracker, len(tracker.events), self._stored_rows(sender_id)))
+                return
+            _, n_events, n_rows = lent
+            new_events = list(itertools.islice(tracker.events, n_events, None))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, sender_id)
+            if new_events:
+                rows = []
+                for event in new_events:
+                    data = event.as_dict()
+                    rows.append({
+                        "sender_id": sender_id, "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"), "data": json.dumps(data)})
+                with self.engine.begin() as conn:
+                    conn.execute(self._insert, rows)
+            self._keep(sender_id, (tracker, len(tracker.events), n_rows + len(new_events)))
+
+        def _keep(self, sender_id: str, entry: tuple[DialogueStateTracker, int, int]) -> None:
+            if not self.cache_size:
+                return
+            self._kept[sender_id] = entry
+            self._kept.move_to_end(sender_id)
+            while len(self._kept) > self.cache_size:
+                self._kept.popitem(last=False)
+
+    return CachedSQLTrackerStore
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+_defined: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> type:
+    # built on first access (by Rasa, when it reads endpoints.yml), never at import
+    if name == "CachedSQLTrackerStore":
+        if name not in _defined:
+            _defined[name] = _define_store()
+        return _defined[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
