@@ -14,6 +14,8 @@ conversations (default 200, 3 to 5 turns each, one sender id per conversation) a
 sends the same user texts to /model/parse in the same run. It prints, per mode, the per-turn
 latency p50/p95 (ms) and the throughput (turns/s), and the ratio of the saturated turn throughput
 to the saturated parse throughput. Goals on 2 cores: p95 <= 60 ms sequential; ratio >= 90 %.
+It also measures Rasa's own ceiling for that ratio: turns answered by a template ('merci': no
+custom action, nothing for the action server) against parsing the same word, with 20 users.
 Loopback only; every loop is bounded (conversations, turns, start-up wait).
 """
 from __future__ import annotations
@@ -117,6 +119,11 @@ async def bench(base: str, n: int, users: int, warmup: int) -> dict:
     results["conversation, sequential"] = await run_mode(base, convs, 1, parse_only=False)
     results[f"parse, {users} users"] = await run_mode(base, convs, users, parse_only=True)
     results[f"conversation, {users} users"] = await run_mode(base, convs, users, parse_only=False)
+    # Rasa's own floor: a turn answered by a template ('merci' -> utter_thanks: no custom action,
+    # nothing for the action server), next to parsing the same word
+    thanks = [["merci"] * 4 for _ in range(max(1, n // 2))]
+    results[f"parse 'merci', {users} users"] = await run_mode(base, thanks, users, parse_only=True)
+    results[f"'merci' turns, {users} users"] = await run_mode(base, thanks, users, parse_only=False)
     return results
 
 
@@ -155,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        print(f"{'mode':<28}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'turns/s':>10}")
+        print(f"{'mode':<30}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'turns/s':>10}")
         for mode, r in results.items():
-            print(f"{mode:<28}{r['turns']:>7}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['turns_per_s']:>10.1f}")
+            print(f"{mode:<30}{r['turns']:>7}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['turns_per_s']:>10.1f}")
         conv = results[f"conversation, {args.users} users"]["turns_per_s"]
         parse = results[f"parse, {args.users} users"]["turns_per_s"]
         seq = results["conversation, sequential"]["p95"]
@@ -165,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sequential conversation p95: {seq:.1f} ms (goal <= 60 ms)")
         print(f"saturation: conversation {conv:.1f} turns/s = {100 * conv / parse:.0f} % of bare parse "
               f"{parse:.1f} /s (goal >= 90 %)")
+        floor = results[f"'merci' turns, {args.users} users"]["turns_per_s"]
+        floor_parse = results[f"parse 'merci', {args.users} users"]["turns_per_s"]
+        print(f"ceiling of Rasa itself: a template-only turn ('merci') {floor:.1f} turns/s = "
+              f"{100 * floor / floor_parse:.0f} % of parsing 'merci' {floor_parse:.1f} /s")
         print(f"turns without any bot reply: {empty}")
     return 0
 
