@@ -56,11 +56,7 @@ MISSING_LABELS = {
     "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
     "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
 }
-SUB_AXIS_LABELS = {
-    "3a": "3a (accompagnement par un expert du numérique)",
-    "3b": "3b (formation au numérique des agents)",
-    "3c": "3c (projet de transformation numérique de la relation à l'usager)",
-}
+SUB_AXIS_LABELS = R.SUB_AXIS_LABELS   # the one wording of the sub-axes lives in assistant.rules
 
 
 # --------------------------------------------------------------------------- input
@@ -263,7 +259,9 @@ class Assessment:
             "findings": [f.to_dict() for f in self.findings],
             "missing": list(self.missing),
             "sub_axis": self.sub_axis,
+            "sub_axis_label": R.sub_axis_label(self.sub_axis),
             "sub_axes": list(self.sub_axes),
+            "sub_axis_labels": [R.sub_axis_label(s) for s in self.sub_axes],
             "sub_axis_scores": dict(self.sub_axis_scores),
             "sub_axis_evidence": dict(self.sub_axis_evidence),
             "is_digital_project": self.is_digital_project,
@@ -396,12 +394,13 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
 
     collectivity = None
     if match is not None:
-        collectivity = {**match.to_dict(), "candidates": []}
+        collectivity = {**_labelled(match), "candidates": []}
     elif req.collectivity:
         collectivity = {"code": None, "siren": None, "name": None, "type": f.applicant_type,
                         "epci_type": None, "population": None, "department": f.department_code,
                         "department_name": f.department_name, "query": req.collectivity,
-                        "candidates": [c.to_dict() for c in f.candidates[:20]]}
+                        "label": None, "type_label": R.type_label(f.applicant_type),
+                        "candidates": [_labelled(c) for c in f.candidates[:20]]}
 
     dept_settings = None
     if settings:
@@ -422,6 +421,12 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())
     a.summary = _summary(a, f, match)
     return a
+
+
+def _labelled(c: Any) -> dict:
+    """A collectivity of the referential as in the contract, with its French labels: `label`
+    ("Mamers (commune, Sarthe (72), 4 996 habitants)", as in the summary) and `type_label`."""
+    return {**c.to_dict(), "label": R.collectivity_label(c), "type_label": R.type_label(c.type, c.epci_type)}
 
 
 def load_application_url() -> str:
@@ -534,13 +539,13 @@ def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings
 def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
     parts = []
     if match is not None:
-        who = R._collectivity_label(match)
+        who = R.collectivity_label(match)
     elif f.collectivity_query:
         who = f"« {f.collectivity_query} »"
         if f.applicant_type:
-            who += f" ({R.TYPE_LABELS.get(f.applicant_type, f.applicant_type)})"
+            who += f" ({R.type_label(f.applicant_type)})"
     elif f.applicant_type:
-        who = f"Un candidat de type {R.TYPE_LABELS.get(f.applicant_type, f.applicant_type)}"
+        who = f"Un candidat de type {R.type_label(f.applicant_type)}"
     else:
         who = "Un candidat non identifié"
     if f.department_name and (match is None or match.type in ("region",)):
@@ -549,7 +554,7 @@ def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
                "to_confirm": "éligibilité à confirmer"}[a.eligibility]
     parts.append(f"{who} : {verdict}.")
     if a.sub_axis:
-        p = f"Volet {SUB_AXIS_LABELS[a.sub_axis]}"
+        p = f"Volet {R.sub_axis_label(a.sub_axis)}"
         if len(a.sub_axes) > 1:
             p += " ; le projet touche aussi " + ", ".join(s for s in a.sub_axes if s != a.sub_axis)
         parts.append(p + ".")

@@ -13,7 +13,7 @@ from typing import Any
 from .amounts import ExpenseCategorizer
 from .config import KNOWLEDGE_DIR
 from .fmt import integer
-from .knowledge import in_force, load_cached
+from .knowledge import KnowledgeError, in_force, load_cached
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
@@ -33,6 +33,28 @@ TYPE_LABELS = {
 }
 EPCI_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
                "CU": "communauté urbaine", "METRO": "métropole", "MET69": "Métropole de Lyon"}
+# The one wording of each sub-axis (headings of the three sub-axes in the source text; "usager" as
+# in the body of 3c: "la relation entre les usagers et les collectivités locales").
+SUB_AXIS_LABELS = {
+    "3a": "3a (accompagnement par un expert du numérique)",
+    "3b": "3b (formation au numérique des agents)",
+    "3c": "3c (projet de transformation numérique ayant un impact concret dans la relation à l'usager)",
+}
+
+
+def sub_axis_label(code: str | None) -> str | None:
+    """"3c (projet de transformation numérique …)"; an unknown code as is; None for None."""
+    return SUB_AXIS_LABELS.get(code, code) if code else None
+
+
+def type_label(applicant_type: str | None, epci_type: str | None = None) -> str | None:
+    """The French name of a kind of applicant; for an EPCI the precise kind when known
+    ("communauté de communes"), else "EPCI"."""
+    if not applicant_type:
+        return None
+    if applicant_type == "epci" and epci_type in EPCI_LABELS:
+        return EPCI_LABELS[epci_type]
+    return TYPE_LABELS.get(applicant_type, applicant_type)
 
 
 def text(k: "Knowledge", key: str, **values: Any) -> str:
@@ -98,8 +120,10 @@ class Knowledge:
         self.prefecture_names = contacts.get("prefecture_names") or {}
         self.departments: dict[str, dict] = {}
         self.regions: dict[str, dict] = {}
+        known_types = {e["type"] for e in rules["applicant_types"]}
         for path in sorted((KNOWLEDGE_DIR / "departements").glob("*.yml")):
             settings = load_cached(f"departements/{path.name}")["settings"]
+            population_cap_scope(settings, known_types, where=f"departements/{path.name}")  # refuse a bad scope
             if in_force(settings, on):
                 for code in settings["departments"]:
                     self.departments[str(code)] = settings
@@ -114,6 +138,27 @@ class Knowledge:
         if department:
             return self.departments.get(department)
         return self.regions.get(region) if region else None
+
+
+def population_cap_scope(settings: dict, known_types: set[str] | None = None,
+                         where: str = "departements") -> frozenset[str] | None:
+    """The applicant types a département's `population_below` cap applies to.
+
+    `population_below_applies_to: [commune, epci]` (read from the quote that publishes the cap)
+    limits it to those types; without the key the cap applies to every applicant type eligible
+    nationally (None): a cap published without a scope is not dropped. Raises KnowledgeError for a
+    value that is not a list of applicant types (of knowledge/rules.yml when `known_types` is given)."""
+    scope = settings.get("population_below_applies_to")
+    if scope is None:
+        return None
+    if not isinstance(scope, list) or not scope or not all(isinstance(t, str) for t in scope):
+        raise KnowledgeError(f"{where}: population_below_applies_to doit être une liste non vide de types de "
+                             "candidat (par exemple [commune, epci])")
+    unknown = [t for t in scope if known_types is not None and t not in known_types]
+    if unknown:
+        raise KnowledgeError(f"{where}: population_below_applies_to : type de candidat inconnu "
+                             f"« {', '.join(unknown)} »")
+    return frozenset(scope)
 
 
 def guichet_dates() -> tuple[dt.date, dt.date]:
@@ -161,14 +206,21 @@ class Facts:
     results_date: dt.date | None = None
 
 
-def _collectivity_label(c: Any) -> str:
-    kind = EPCI_LABELS.get(c.epci_type or "", None) if c.type == "epci" else TYPE_LABELS.get(c.type, c.type)
-    parts = [kind or "EPCI"]
-    if c.department_name and c.type not in ("region",):
-        parts.append(f"{c.department_name} ({c.department})")
-    if c.population is not None:
-        parts.append(f"{integer(c.population)} habitants")
-    return f"{c.name} ({', '.join(parts)})"
+def collectivity_label(c: Any) -> str | None:
+    """ "Mamers (commune, Sarthe (72), 4 996 habitants)": the one label of a collectivity of the
+    referential (a Collectivity or its `to_dict()`); None without a name."""
+    get = c.get if isinstance(c, dict) else (lambda key: getattr(c, key, None))
+    if not c or not get("name"):
+        return None
+    kind, dep = get("type"), get("department")
+    parts = [type_label(kind, get("epci_type")) or "collectivité"]
+    if kind in ("departement", "com") and dep:
+        parts[0] += f" {dep}"                     # "Sarthe (département 72, …)", not "Sarthe (…, Sarthe (72))"
+    elif get("department_name") and kind != "region":
+        parts.append(f"{get('department_name')} ({dep})")
+    if get("population") is not None:
+        parts.append(f"{integer(get('population'))} habitants")
+    return f"{get('name')} ({', '.join(parts)})"
 
 
 def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
@@ -180,10 +232,10 @@ def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
 
     # 1. the collectivity, from the referential
     if f.lookup_status == "found":
-        out.append(Finding("collectivity", MET, f"Candidat identifié dans le référentiel : {_collectivity_label(f.match)}.",
+        out.append(Finding("collectivity", MET, f"Candidat identifié dans le référentiel : {collectivity_label(f.match)}.",
                            app_src, {"query": f.collectivity_query, "code": f.match.code}, required=False))
     elif f.lookup_status == "ambiguous":
-        names = "; ".join(_collectivity_label(c) for c in f.candidates[:6])
+        names = "; ".join(collectivity_label(c) for c in f.candidates[:6])
         more = f" (et {len(f.candidates) - 6} autres)" if len(f.candidates) > 6 else ""
         dep_known = f.department_query is not None and not f.department_invalid
         ask = ("Le département ne suffit pas à les distinguer : précisez le nom exact ou le code INSEE."
@@ -328,22 +380,23 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
                                f"{allowed_txt}. Pour un candidat de type « {label} », l'éligibilité est à confirmer "
                                "avec la préfecture.", rsrc, values))
     cap = s.get("population_below")
-    if cap:
+    scope = population_cap_scope(s)   # None: every applicant type (see knowledge/departements/README.md)
+    if cap and t and type_entry and type_entry["status"] != "not_eligible" and (scope is None or t in scope):
         rsrc = _src(rules.get(f"{s['id']}_applicants") or s)
-        values = {"department": f.department_code, "population_below": cap, "population": f.population}
-        if t in ("commune", "epci"):  # the cap is published for communes and EPCI à fiscalité propre
-            if f.population is None:
-                out.append(Finding("department_population_cap", UNKNOWN,
-                                   f"Règle locale ({name}) : la population INSEE doit être inférieure à "
-                                   f"{integer(cap)} habitants ; elle n'est pas connue.", rsrc, values))
-            elif f.population < cap:
-                out.append(Finding("department_population_cap", MET,
-                                   f"Règle locale ({name}) : population INSEE de {integer(f.population)} habitants, "
-                                   f"inférieure à {integer(cap)}.", rsrc, values))
-            else:
-                out.append(Finding("department_population_cap", NOT_MET,
-                                   f"Règle locale ({name}) : la population INSEE ({integer(f.population)} habitants) "
-                                   f"doit être inférieure à {integer(cap)} habitants.", rsrc, values))
+        values = {"department": f.department_code, "population_below": cap, "population": f.population,
+                  "applies_to": sorted(scope) if scope is not None else None}
+        if f.population is None:
+            out.append(Finding("department_population_cap", UNKNOWN,
+                               f"Règle locale ({name}) : la population INSEE doit être inférieure à "
+                               f"{integer(cap)} habitants ; elle n'est pas connue.", rsrc, values))
+        elif f.population < cap:
+            out.append(Finding("department_population_cap", MET,
+                               f"Règle locale ({name}) : population INSEE de {integer(f.population)} habitants, "
+                               f"inférieure à {integer(cap)}.", rsrc, values))
+        else:
+            out.append(Finding("department_population_cap", NOT_MET,
+                               f"Règle locale ({name}) : la population INSEE ({integer(f.population)} habitants) "
+                               f"doit être inférieure à {integer(cap)} habitants.", rsrc, values))
     if "staff" in (s.get("excluded_expense_categories") or []):
         rsrc = _src(rules.get(f"{s['id']}_exclusions") or s)
         out.append(Finding("department_staff_costs", MET,

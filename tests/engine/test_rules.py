@@ -283,3 +283,150 @@ def test_excluded_expenses_are_listed_in_the_finding_and_the_advice():
     f = _finding(a, "excluded_expenses")
     assert f is not None and listed in f["message"] and f["values"]["excluded_eur"] == 5000, f
     assert any(listed in advice and advice.startswith("Retirez") for advice in a["advice"]), a["advice"]
+
+
+# --- labels: the engine is the one source of the French names (sub-axes, kinds of collectivity) ---
+
+def test_sub_axis_labels_follow_the_source_headings_and_align_with_sub_axes():
+    a = _assess({"applicant_type": "syndicat", "department": "72", "description": "x", "as_of": "2021-06-01"},
+                FakeClassification("3c", sub_axes=["3c", "3b"]))
+    assert a["sub_axes"] == ["3c", "3b"]
+    assert a["sub_axis_label"] == R.SUB_AXIS_LABELS["3c"] == a["sub_axis_labels"][0]
+    assert a["sub_axis_labels"][1] == R.SUB_AXIS_LABELS["3b"]
+    assert f"Volet {a['sub_axis_label']}" in a["summary"]
+    source = (Path(R.KNOWLEDGE_DIR) / "source" / "fitn7-axe3-guichet-departemental.txt").read_text(encoding="utf-8")
+    headings = {line[:2]: line.lower() for line in source.splitlines() if line[:4] in ("3a -", "3b -", "3c -")}
+    for code, label in R.SUB_AXIS_LABELS.items():       # each wording is taken from its heading
+        words = label.split("(", 1)[1].rstrip(")").replace("usager", "utilisateur").replace("des agents", "")
+        assert words.replace("projet", "", 1).strip() in headings[code], (code, label)
+    none = _assess({"applicant_type": "syndicat", "department": "72", "as_of": "2021-06-01"})
+    assert none["sub_axis"] is None and none["sub_axis_label"] is None and none["sub_axis_labels"] == []
+
+
+def test_collectivity_label_is_the_one_of_the_summary_and_the_finding(referential):
+    a = assess(Request.from_dict({"collectivity": "Mamers", "as_of": "2021-06-01"}), referential=referential).to_dict()
+    label = a["collectivity"]["label"]
+    assert label == "Mamers (commune, Sarthe (72), 4\u202f996 habitants)"
+    assert a["summary"].startswith(label + " :")
+    assert label in _finding(a, "collectivity")["message"]
+    assert a["collectivity"]["type_label"] == "commune"
+
+
+@pytest.mark.parametrize("query, kind, label_part", [
+    ("200072106", "communauté de communes", "Hautes-Pyrénées (65)"),
+    ("246800726", "communauté d'agglomération", "Haut-Rhin (68)"),
+    ("72", "département", "département 72,"),          # not "Sarthe (département, Sarthe (72), …)"
+    ("région Bretagne", "région", "(région, "),
+])
+def test_collectivity_labels_name_the_precise_kind(query, kind, label_part, referential):
+    c = assess(Request.from_dict({"collectivity": query}), referential=referential).to_dict()["collectivity"]
+    assert c["type_label"] == kind
+    assert c["label"].startswith(f"{c['name']} ({kind}") and label_part in c["label"], c["label"]
+    assert "EPCI" not in c["label"] and "intercommunalité" not in c["label"]
+    assert c["label"].count(c["name"]) == 1
+
+
+def test_homonym_candidates_carry_their_labels(referential):
+    c = assess(Request.from_dict({"collectivity": "Bretagne"}), referential=referential).to_dict()["collectivity"]
+    assert c["label"] is None and c["candidates"]
+    kinds = {x["type"]: x["type_label"] for x in c["candidates"]}
+    assert kinds["region"] == "région" and kinds["commune"] == "commune"
+    assert all(x["label"].startswith(x["name"] + " (") for x in c["candidates"])
+
+
+def test_labels_of_a_collectivity_dict_and_of_unknown_kinds():
+    assert R.collectivity_label(None) is None and R.collectivity_label({"name": None}) is None
+    d = {"name": "CC X", "type": "epci", "epci_type": None, "population": 1200, "department": "72",
+         "department_name": "Sarthe"}
+    assert R.collectivity_label(d) == "CC X (EPCI, Sarthe (72), 1\u202f200 habitants)"
+    assert R.type_label("epci", "METRO") == "métropole" and R.type_label(None) is None
+    assert R.sub_axis_label("3d") == "3d" and R.sub_axis_label(None) is None
+
+
+# --- the Haut-Rhin population cap: its scope is data (population_below_applies_to) ----------------
+
+def test_haut_rhin_cap_scope_is_read_from_the_settings():
+    k = R.knowledge_on(dt.date(2021, 6, 1))
+    s = k.departments["68"]
+    assert s["population_below"] == 100000
+    assert R.population_cap_scope(s) == {"commune", "epci"}
+    assert "population_below_applies_to" in s["interpretation"]
+    quote = next(r for r in s["rules"] if r["id"] == "departement_68_applicants")["source"]["quote"]
+    assert "communes and EPCI" in quote and "100 000" in quote
+
+
+@pytest.mark.parametrize("query", ["Mulhouse", "246800726"])
+def test_haut_rhin_cap_refuses_a_commune_and_an_epci_over_100000(query, referential):
+    a = assess(Request.from_dict({"collectivity": query, "sub_axis": "3a", "as_of": "2021-06-01"}),
+               referential=referential).to_dict()
+    assert a["collectivity"]["population"] >= 100000 and a["collectivity"]["type"] in ("commune", "epci")
+    f = _finding(a, "department_population_cap")
+    assert f["status"] == "not_met" and f["required"] and f["values"]["applies_to"] == ["commune", "epci"]
+    assert a["eligibility"] == "not_eligible" and f["message"] in a["summary"]
+
+
+def test_haut_rhin_cap_does_not_apply_to_the_departement_nor_a_syndicat(referential):
+    dep = assess(Request.from_dict({"collectivity": "68", "sub_axis": "3a", "as_of": "2021-06-01"}),
+                 referential=referential).to_dict()
+    assert dep["collectivity"]["type"] == "departement" and dep["collectivity"]["population"] > 100000
+    assert _finding(dep, "department_population_cap") is None
+    assert dep["eligibility"] == "to_confirm"               # the type is not cited, the cap is not a reason
+    assert _finding(dep, "department_applicant_types")["status"] == "unknown"
+    syn = _assess({"applicant_type": "syndicat", "department": "68", "as_of": "2021-06-01"})
+    assert _finding(syn, "department_population_cap") is None
+    assert _finding(syn, "department_applicant_types")["status"] == "not_met"
+
+
+_MADE_UP_SETTINGS = """settings:
+  id: departement_99
+  departments: ["99"]
+  name: Test
+  population_below: 100000
+{scope}  source:
+    document: prefecture-variants.md
+    url: "https://example.org"
+    quote: "communes and EPCI à fiscalité propre with INSEE population under 100 000"
+  valid_from: 2021-01-25
+  valid_to: null
+"""
+
+
+def _made_up_settings(tmp_path, scope=""):
+    import shutil
+    from assistant.config import KNOWLEDGE_DIR
+    from assistant.knowledge import load_file
+    shutil.copytree(KNOWLEDGE_DIR / "source", tmp_path / "source", dirs_exist_ok=True)
+    (tmp_path / "99.yml").write_text(_MADE_UP_SETTINGS.format(scope=scope), encoding="utf-8")
+    return load_file("99.yml", tmp_path)["settings"]
+
+
+def _cap(settings, applicant_type, population):
+    k = R.knowledge_on(dt.date(2021, 6, 1))
+    f = R.Facts(applicant_type=applicant_type, population=population, department_code="99")
+    found = [x for x in R._department_findings(f, settings, k.applicant_types[applicant_type])
+             if x.rule == "department_population_cap"]
+    return found[0].status if found else None
+
+
+def test_without_a_scope_the_cap_applies_to_every_type_eligible_nationally(tmp_path):
+    s = _made_up_settings(tmp_path)
+    assert "population_below_applies_to" not in s and R.population_cap_scope(s) is None
+    assert _cap(s, "departement", 770738) == R.NOT_MET
+    assert _cap(s, "commune", 5000) == R.MET
+    assert _cap(s, "association", None) == R.UNKNOWN       # population not in the referential: to confirm
+    assert _cap(s, "entreprise", None) is None              # not eligible anyway: no cap finding
+
+
+def test_with_a_scope_the_cap_skips_the_other_types(tmp_path):
+    s = _made_up_settings(tmp_path, "  population_below_applies_to: [commune]\n")
+    assert _cap(s, "commune", 150000) == R.NOT_MET
+    assert _cap(s, "departement", 770738) is None and _cap(s, "epci", 150000) is None
+
+
+@pytest.mark.parametrize("bad", ["commune", "[]", "[commune, martien]", "[1, 2]"])
+def test_a_bad_cap_scope_is_refused(bad, tmp_path):
+    from assistant.knowledge import KnowledgeError
+    s = _made_up_settings(tmp_path, f"  population_below_applies_to: {bad}\n")
+    known = set(R.knowledge_on(dt.date(2021, 6, 1)).applicant_types)
+    with pytest.raises(KnowledgeError, match="population_below_applies_to"):
+        R.population_cap_scope(s, known, where="99.yml")
