@@ -19,6 +19,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.errors import InputError
+from assistant.fmt import eur, integer
 
 from . import engine as E
 from . import faq as F
@@ -82,7 +83,8 @@ def _skipped(tracker: Tracker) -> list[str]:
     return list((_last_assessment(tracker) or {}).get("_skipped") or [])
 
 
-_CANDIDATE_KEYS = ("code", "siren", "name", "type", "population", "department", "department_name")
+_CANDIDATE_KEYS = ("code", "siren", "name", "type", "epci_type", "type_label", "population", "department",
+                   "department_name")
 
 
 def compact(assessment: dict) -> dict:
@@ -92,7 +94,8 @@ def compact(assessment: dict) -> dict:
     if c:
         c = {**{k: v for k, v in c.items() if k != "candidates"},
              "candidates": [{k: x.get(k) for k in _CANDIDATE_KEYS} for x in c.get("candidates") or []]}
-    keep = ("eligibility", "missing", "sub_axis", "sub_axes", "contacts", "summary", "_skipped")
+    keep = ("eligibility", "missing", "sub_axis", "sub_axis_label", "sub_axes", "sub_axis_labels", "contacts",
+            "summary", "_skipped")
     return {**{k: assessment.get(k) for k in keep}, "collectivity": c,
             "amount": {"kind": (assessment.get("amount") or {}).get("kind"),
                        "eur": (assessment.get("amount") or {}).get("eur")}}
@@ -117,7 +120,10 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
         if label:
             parts.append(label)
     if updates.get("budget_eur"):
-        parts.append(f"budget {R.eur(updates['budget_eur'])}")
+        try:
+            parts.append(f"budget {eur(updates['budget_eur'])}")        # "budget 12 000 €"
+        except (TypeError, ValueError):
+            pass
     if updates.get("results_date"):
         from assistant.rules import fr_date
         import datetime as dt
@@ -126,7 +132,11 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
         except Exception:
             parts.append(f"résultats le {updates['results_date']}")
     if updates.get("agents_count"):
-        parts.append(f"{int(updates['agents_count'])} agents")
+        try:
+            n = int(updates["agents_count"])
+            parts.append(f"{integer(n)} agent{'s' if n > 1 else ''}")   # "1 200 agents", French typography
+        except (TypeError, ValueError):
+            pass
     if updates.get("role"):
         parts.append(f"vous êtes {updates['role']}")
     if updates.get("description") and assessment.get("missing", [None])[:1] != ["description"]:

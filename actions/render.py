@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from assistant.fmt import eur, integer
+from assistant import rules as labels
+from assistant.fmt import eur
 
 from . import texts as T
 
@@ -16,25 +17,43 @@ ELIGIBILITY = {
     "not_eligible": "❌ Votre projet ne semble pas éligible au guichet FITN7 axe 3",
     "to_confirm": "⚠️ L'éligibilité de votre projet reste à confirmer",
 }
-SUB_AXIS = {
-    "3a": "3a (accompagnement par un expert du numérique)",
-    "3b": "3b (formation au numérique des agents)",
-    "3c": "3c (projet numérique qui transforme la relation à l'usager)",
-}
-TYPE_LABELS = {"commune": "commune", "epci": "intercommunalité", "departement": "département",
-               "region": "région", "com": "collectivité d'outre-mer"}
 MAX_ADVICE = 5
 
 
 def collectivity_label(c: dict | None) -> str | None:
-    if not c or not c.get("name"):
+    """The engine's `collectivity.label`; for an answer stored before the engine gave it (an old
+    slot), the same label computed by the engine's function. Never raises."""
+    if not isinstance(c, dict) or not c.get("name"):
         return None
-    parts = [TYPE_LABELS.get(c.get("type"), c.get("type") or "")]
-    if c.get("department_name") and c.get("type") != "departement":
-        parts.append(f"{c['department_name']} ({c['department']})")
-    if c.get("population"):
-        parts.append(f"{integer(c['population'])} habitants")
-    return f"{c['name']} ({', '.join(p for p in parts if p)})"
+    if c.get("label"):
+        return c["label"]
+    try:
+        return labels.collectivity_label(c)
+    except Exception:
+        return c.get("name")
+
+
+def sub_axis_label(a: dict, code: str | None) -> str | None:
+    """The engine's label of a sub-axis of the answer (`sub_axis_label` / `sub_axis_labels`),
+    falling back on the engine's wording for an answer without them."""
+    if not code:
+        return None
+    if code == a.get("sub_axis") and a.get("sub_axis_label"):
+        return a["sub_axis_label"]
+    axes, names = a.get("sub_axes") or [], a.get("sub_axis_labels") or []
+    if code in axes and len(names) == len(axes) and names[axes.index(code)]:
+        return names[axes.index(code)]
+    return labels.sub_axis_label(code) if isinstance(code, str) else str(code)
+
+
+def _kind(cand: dict) -> str | None:
+    """The engine's `type_label` of a candidate (or the engine's wording for an old answer)."""
+    if cand.get("type_label"):
+        return cand["type_label"]
+    try:
+        return labels.type_label(cand.get("type"), cand.get("epci_type"))
+    except Exception:
+        return None
 
 
 def _source(f: dict) -> str:
@@ -69,10 +88,10 @@ def verdict_text(a: dict) -> str:
             evidence = (a.get("sub_axis_evidence") or {}).get(a["sub_axis"]) or []
             why = f", car votre description évoque : {', '.join(evidence[:4])}" if evidence else ""
             lines.append("")
-            lines.append(f"Volet : {SUB_AXIS.get(a['sub_axis'], a['sub_axis'])}{why}.")
+            lines.append(f"Volet : {sub_axis_label(a, a['sub_axis'])}{why}.")
             others = [s for s in a.get("sub_axes") or [] if s != a["sub_axis"]]
             if others:
-                lines.append("Le projet touche aussi : " + ", ".join(SUB_AXIS.get(s, s) for s in others) + ".")
+                lines.append("Le projet touche aussi : " + ", ".join(sub_axis_label(a, s) for s in others) + ".")
         amount = a.get("amount") or {}
         if amount.get("explanation") or amount.get("eur") is not None:
             lines.append("")
@@ -114,8 +133,8 @@ def homonym_question(a: dict) -> tuple[dict, list[dict]]:
         label = cand["name"]
         if cand.get("department_name"):
             label += f" ({cand['department_name']}, {cand['department']})"
-        elif cand.get("type") in TYPE_LABELS:
-            label += f" ({TYPE_LABELS[cand['type']]})"
+        elif _kind(cand):
+            label += f" ({_kind(cand)})"
         code = cand.get("code")
         payload = '/inform{"collectivity": "%s"}' % code
         buttons.append({"title": label, "payload": payload})

@@ -272,3 +272,65 @@ def test_the_assessment_slot_stays_small_and_the_verdict_carries_the_full_answer
 def test_a_homonym_button_gives_a_query_that_finds_it_again(candidate, query):
     from actions.extract import canonical_from_candidate
     assert canonical_from_candidate(candidate) == query
+
+
+# --- acknowledgement typography and the engine's labels -------------------------------------------
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def test_acknowledgement_writes_numbers_with_french_typography():
+    text = A.acknowledge({"agents_count": 1200, "budget_eur": 12000.0, "results_date": "2022-06-01"}, {})
+    assert text == f"C'est noté : budget 12{NNBSP}000{NBSP}€, résultats le 1er juin 2022, 1{NNBSP}200 agents."
+    assert A.acknowledge({"agents_count": 1}, {}) == "C'est noté : 1 agent."
+    assert A.acknowledge({"agents_count": "beaucoup"}, {}) is None      # a bad slot value never crashes
+
+
+def test_first_message_acknowledges_the_engine_label_and_the_agents_count(conversation):
+    msgs = conversation.say("communauté de communes Maine Saosnois : nous voulons former 1200 agents au numérique")
+    ack = msgs[0]["text"]
+    label = conversation.slots["assessment"]["collectivity"]["label"]
+    assert "communauté de communes" in label and label in ack
+    assert f"1{NNBSP}200 agents" in ack and "1200" not in ack
+    assert "intercommunalité" not in ack
+
+
+def test_verdict_renders_the_engine_labels(conversation):
+    conversation.say("communauté de communes Maine Saosnois : créer un service en ligne de prise de rendez-vous "
+                     "pour les habitants et former les agents à l'outil")
+    conversation.say("oui", "affirm")
+    msgs = conversation.say("juin 2022")
+    if conversation.slots["pending_question"] == "budget_eur":
+        msgs = conversation.say("20 000 €")
+    a = conversation.assessment
+    text = _texts(msgs)
+    assert a["collectivity"]["label"] in text
+    assert f"Volet : {a['sub_axis_label']}" in text
+    assert a["sub_axis_label"].startswith(a["sub_axis"] + " (")
+    for code, label in zip(a["sub_axes"], a["sub_axis_labels"]):
+        if code != a["sub_axis"]:
+            assert label in text
+    assert "intercommunalité" not in text
+    slot = conversation.slots["assessment"]
+    assert slot["sub_axis_label"] == a["sub_axis_label"] and slot["sub_axis_labels"] == a["sub_axis_labels"]
+
+
+def test_an_old_answer_without_labels_still_renders_with_the_engine_wording():
+    from actions import render as R
+    from assistant import rules as L
+    old = {"eligibility": "eligible", "sub_axis": "3c", "sub_axes": ["3c", "3b"],
+           "collectivity": {"code": "72180", "name": "Mamers", "type": "commune", "epci_type": None,
+                            "population": 4996, "department": "72", "department_name": "Sarthe"},
+           "findings": [], "contacts": []}
+    text = R.verdict_text(old)
+    assert f"Mamers (commune, Sarthe (72), 4{NNBSP}996 habitants)" in text
+    assert f"Volet : {L.SUB_AXIS_LABELS['3c']}." in text and L.SUB_AXIS_LABELS["3b"] in text
+    homonyms = {"collectivity": {"query": "Bretagne", "candidates": [
+        {"code": "53", "name": "Bretagne", "type": "region"},
+        {"code": "X", "name": "Bretagne", "type": ["bad"], "population": "many"}]}}
+    _, buttons = R.homonym_question(homonyms)
+    assert [b["title"] for b in buttons] == ["Bretagne (région)", "Bretagne"]
+    broken = {**old, "collectivity": {"name": "Mamers", "type": ["bad"], "population": "many"},
+              "sub_axis_labels": ["3c (x)"]}                  # damaged: not aligned with sub_axes
+    text = R.verdict_text(broken)                                 # never crashes on a damaged slot
+    assert "Mamers" in text and L.SUB_AXIS_LABELS["3b"] in text
