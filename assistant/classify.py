@@ -103,6 +103,9 @@ cela ca ceci celui celle ceux celles auquel auxquels lequel laquelle lesquels
 """.split())
 SOFT_BREAKS = frozenset({"et", "puis", "ou", "ainsi", "ensuite", "egalement", "aussi", "plus", ",", "(", ")", "/", "+"})
 HARD_BREAKS = frozenset({".", ";", "!", "?", "…", "•"})
+# Negation: what each phrase of `negation` in the cue file does (first role wins for a phrase).
+NEG_ROLES = ("not_negations", "scope_breaks", "markers", "sans", "with_ne", "ne")
+NEG_SCOPE_ENDS = frozenset({":", "–", "—"})  # besides the hard breaks
 
 
 @dataclass
@@ -110,7 +113,9 @@ class Classification:
     """Result of `Classifier.classify`. `scores`: share of the cue weight per sub-axis (0..1, sum 1
     when any cue was found). `evidence`: the user's own words that matched, per sub-axis.
     `excluded`: [{"id", "kind": "exclusion"|"restriction", "evidence": [...], "source": {...}}].
-    `method`: "cues", "vectors" (fallback) or None (no sub-axis)."""
+    `method`: "cues", "vectors" (fallback) or None (no sub-axis).
+    `negated` / `negated_digital`: cues found in the scope of a negation ("pas de formation"), not
+    counted, shown per sub-axis / for the digital test (the user's own words)."""
 
     sub_axis: str | None = None
     sub_axes: list[str] = field(default_factory=list)
@@ -122,6 +127,8 @@ class Classification:
     method: str | None = None
     raw: dict[str, float] = field(default_factory=lambda: {k: 0.0 for k in SUB_AXES})
     truncated: bool = False
+    negated: dict[str, list[str]] = field(default_factory=dict)
+    negated_digital: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -135,6 +142,8 @@ class Classification:
             "method": self.method,
             "raw": dict(self.raw),
             "truncated": self.truncated,
+            "negated": {k: list(v) for k, v in self.negated.items()},
+            "negated_digital": list(self.negated_digital),
         }
 
 
@@ -303,6 +312,20 @@ class Classifier:
             toks = tuple(fold(t.text) for t in self.nlp.make_doc(str(phrase)) if fold(t.text))
             if toks:
                 self.neutral.setdefault(toks[0], []).append(toks)
+        neg = k.get("negation") or {}
+        self.sans_scope = int(neg.get("sans_scope", 2))
+        self.neg_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for role in NEG_ROLES:
+            for phrase in neg.get(role, []) or []:
+                toks = tuple(fold(t.text) for t in self.nlp.make_doc(str(phrase)) if fold(t.text))
+                if toks and all(p != toks for p, _ in self.neg_phrases.get(toks[0], ())):
+                    self.neg_phrases.setdefault(toks[0], []).append((toks, role))
+        for entries in self.neg_phrases.values():  # longest phrase first, then role order
+            entries.sort(key=lambda e: (-len(e[0]), NEG_ROLES.index(e[1])))
+        self.neg_continuers = frozenset(fold(str(w)) for w in neg.get("list_continuers", []) or [])
+        # A description needs the negation walk only if it holds one of these words.
+        self.neg_triggers = frozenset(first for first, entries in self.neg_phrases.items()
+                                      if any(r in ("markers", "sans", "ne") for _, r in entries))
         self.clause_starters = set()
         for doc in self._pipe([str(w) for w in k.get("clause_starters", [])]):
             for _, keys in self._tokens_keys(doc):
@@ -418,11 +441,14 @@ class Classifier:
         return res
 
     def _content(self, doc):
-        """Content words: (token index, keys, clause id)."""
+        """Content words: (token index, keys, clause id, negation: token index of the negation
+        whose scope holds the word, or -1)."""
         out = []
         clause = 0
         soft = False
-        neutral = self._neutral_tokens(doc) if self.neutral else ()
+        lows = [self._low(t.text) for t in doc]
+        neutral = self._neutral_tokens(lows) if self.neutral else ()
+        neg = self._negation(doc, lows) if not self.neg_triggers.isdisjoint(lows) else {}
         for tok in doc:
             kind, keys = self._word(tok)
             if kind == "word" and tok.i in neutral:
@@ -431,7 +457,7 @@ class Classifier:
                 if soft and keys & self.clause_starters:
                     clause += 1
                 soft = False
-                out.append((tok.i, keys, clause))
+                out.append((tok.i, keys, clause, neg.get(tok.i, -1)))
             elif kind == "hard":
                 clause += 1
                 soft = False
@@ -439,15 +465,71 @@ class Classifier:
                 soft = True
         return out
 
-    def _neutral_tokens(self, doc) -> set[int]:
+    def _neutral_tokens(self, lows: list[str]) -> set[int]:
         """Indexes of the tokens of a neutral phrase ("en application de", "appel à projets")."""
-        lows = [self._low(t.text) for t in doc]
         out: set[int] = set()
         for i, low in enumerate(lows):
             for phrase in self.neutral.get(low, ()):
                 if tuple(lows[i:i + len(phrase)]) == phrase:
                     out.update(range(i, i + len(phrase)))
         return out
+
+    def _negation(self, doc, lows: list[str]) -> dict[int, int]:
+        """Token index -> token index of the negation whose scope holds it (Method, step 4b).
+        A clause-long scope opens at a marker ("pas", "jamais", "aucun", "ni", "plutôt que"), or at
+        "ne" when "plus/point/guère/rien" (or a marker) follows it; "sans" covers only its next
+        `sans_scope` content words. Scopes end at . ; ! ? : a line break, a `scope_breaks` word
+        ("mais", "plutôt", "par contre"...) and a soft break (comma, "et", "ou", "puis"...) unless
+        the next word is a `list_continuers` one ("pas de formation, de conseil ni d'étude")."""
+        cover: dict[int, int] = {}
+        n = len(doc)
+        active = ne_pos = sans_pos = -1
+        sans_left = 0
+        i = 0
+        while i < n:
+            role, length = None, 1
+            for toks, r in self.neg_phrases.get(lows[i], ()):
+                if len(toks) == 1 or tuple(lows[i:i + len(toks)]) == toks:
+                    role, length = r, len(toks)
+                    break
+            if role == "with_ne" and ne_pos < 0:
+                role = None  # "plus de services en ligne": more, not "no more"
+            if role is None or role == "not_negations":
+                kind = self._word(doc[i])[0]
+                if role is None and (kind == "hard" or doc[i].text in NEG_SCOPE_ENDS):
+                    active = ne_pos = -1
+                    sans_left = 0
+                elif role is None and kind == "soft":
+                    j = i + 1
+                    while j < n and (doc[j].is_space or not lows[j]):
+                        j += 1
+                    if j >= n or lows[j] not in self.neg_continuers:
+                        active = ne_pos = -1
+                        sans_left = 0
+                else:  # ordinary words (a not-negation phrase is read as words)
+                    for j in range(i, min(n, i + length)):
+                        if active >= 0:
+                            cover[j] = active
+                        elif sans_left > 0 and self._word(doc[j])[0] == "word":
+                            cover[j] = sans_pos
+                            sans_left -= 1
+            elif role == "scope_breaks":
+                active = ne_pos = -1
+                sans_left = 0
+            elif role in ("markers", "with_ne"):
+                if active < 0:
+                    active = ne_pos if ne_pos >= 0 else i
+                    for j in range(active + 1, i):  # "nous ne formerons pas": from "ne"
+                        cover[j] = active
+                ne_pos = -1
+                sans_left = 0
+            elif role == "sans":
+                if active < 0:
+                    sans_pos, sans_left = i, self.sans_scope
+            elif role == "ne" and active < 0:
+                ne_pos = i
+            i += length
+        return cover
 
     def _low(self, text: str) -> str:
         hit = self._low_cache.get(text)
@@ -462,7 +544,7 @@ class Classifier:
         n = len(content)
         gap = self.max_gap
         for i in range(n):
-            _, keys, clause = content[i]
+            tok_i, keys, clause, neg = content[i]
             for key in keys:
                 for cue in self.index.get(key, ()):
                     if (id(cue), i) in found:
@@ -472,9 +554,12 @@ class Classifier:
                     for alts in cue.words[1:]:
                         j = pos[-1] + 1
                         stop = min(n, j + gap + 1)
+                        # inside one clause and one negation scope ("pas de formation mais un
+                        # portail en ligne" is not "formation en ligne"), or the scope of the
+                        # cue's own first word ("sans ordinateur individuel")
                         while j < stop and content[j][2] == clause and not (content[j][1] & alts):
                             j += 1
-                        if j < stop and content[j][2] == clause:
+                        if j < stop and content[j][2] == clause and content[j][3] in (neg, tok_i):
                             pos.append(j)
                         else:
                             ok = False
@@ -502,12 +587,19 @@ class Classifier:
         content = self._content(doc)
         matches = self._match(content)
         axis_m = self._non_overlapping([m for m in matches if m.cue.label in SUB_AXES])
+        # Negation: a cue starting in the scope of a negation is shown, not counted (step 4b).
+        negated_m = [m for m in axis_m if content[m.start][3] >= 0]
+        if negated_m:
+            axis_m = [m for m in axis_m if content[m.start][3] < 0]
         # Audience: a training cue in a description naming the agents is a strong cue.
         audiences = {m.cue.label.split(":", 1)[1] for m in matches if m.cue.label.startswith("audience:")}
         for m in axis_m:
             if m.cue.label in audiences and m.cue.group in self.boosted_groups:
                 m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
         digital_m = self._non_overlapping([m for m in matches if m.cue.label == "digital"])
+        negated_digital_m = [m for m in digital_m if content[m.start][3] >= 0]
+        if negated_digital_m:
+            digital_m = [m for m in digital_m if content[m.start][3] < 0]
 
         # Framing: after a strong "frames" cue, other sub-axes' cues of the same clause are its topic;
         # after an excluded equipment purchase, the cues of its clause are what the equipment is for.
@@ -564,6 +656,16 @@ class Classifier:
         res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
                              is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
         res.excluded = excluded
+        for m in negated_m:
+            ev = res.negated.setdefault(m.cue.label, [])
+            text = self._span(doc, content, m)
+            if text not in ev:
+                ev.append(text)
+        res.negated = {k: res.negated[k] for k in SUB_AXES if k in res.negated}
+        for m in negated_digital_m:
+            text = self._span(doc, content, m)
+            if text not in res.negated_digital:
+                res.negated_digital.append(text)
         if not is_digital:
             return res
         top = max(raw.values())
