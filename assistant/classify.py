@@ -323,6 +323,8 @@ class Classifier:
         for entries in self.neg_phrases.values():  # longest phrase first, then role order
             entries.sort(key=lambda e: (-len(e[0]), NEG_ROLES.index(e[1])))
         self.neg_continuers = frozenset(fold(str(w)) for w in neg.get("list_continuers", []) or [])
+        self.neg_relative = frozenset(fold(str(w)) for w in neg.get("relative", []) or [])
+        self.relative_window = int(neg.get("relative_window", 3))
         # A description needs the negation walk only if it holds one of these words.
         self.neg_triggers = frozenset(first for first, entries in self.neg_phrases.items()
                                       if any(r in ("markers", "sans", "ne") for _, r in entries))
@@ -480,7 +482,9 @@ class Classifier:
         "ne" when "plus/point/guère/rien" (or a marker) follows it; "sans" covers only its next
         `sans_scope` content words. Scopes end at . ; ! ? : a line break, a `scope_breaks` word
         ("mais", "plutôt", "par contre"...) and a soft break (comma, "et", "ou", "puis"...) unless
-        the next word is a `list_continuers` one ("pas de formation, de conseil ni d'étude")."""
+        the next word is a `list_continuers` one ("pas de formation, de conseil ni d'étude").
+        A negation just after a `relative` word ("qui ne maîtrisent pas") is no negation: `ne_pos`
+        -2 then means "a relative 'ne' is pending, its 'pas' is read as a word"."""
         cover: dict[int, int] = {}
         n = len(doc)
         active = ne_pos = sans_pos = -1
@@ -492,7 +496,7 @@ class Classifier:
                 if len(toks) == 1 or tuple(lows[i:i + len(toks)]) == toks:
                     role, length = r, len(toks)
                     break
-            if role == "with_ne" and ne_pos < 0:
+            if role == "with_ne" and ne_pos == -1:
                 role = None  # "plus de services en ligne": more, not "no more"
             if role is None or role == "not_negations":
                 kind = self._word(doc[i])[0]
@@ -516,6 +520,10 @@ class Classifier:
             elif role == "scope_breaks":
                 active = ne_pos = -1
                 sans_left = 0
+            elif role in ("markers", "with_ne", "ne") and active < 0 and (ne_pos == -2 or any(
+                    lows[j] in self.neg_relative for j in range(max(0, i - self.relative_window), i))):
+                # "les agents qui ne maîtrisent pas le logiciel": describes people, read as words
+                ne_pos = -2 if role == "ne" else -1
             elif role in ("markers", "with_ne"):
                 if active < 0:
                     active = ne_pos if ne_pos >= 0 else i
