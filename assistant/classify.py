@@ -12,6 +12,8 @@ Interface
     c.is_digital   -> True
     c.excluded     -> []                    # restrictions of the text found in the description
     c.digital_evidence, c.raw, c.method, c.truncated   # what made it digital, raw weights, how, cut?
+    c.negated, c.negated_digital            # cues read in the scope of a negation, not counted:
+                                            # {"3b": ["formation"]}, ["application"]
     c.to_dict()                             # JSON-ready, the keys above
     clf.classify_many(texts)                # same, batched through nlp.pipe (faster)
 
@@ -45,6 +47,29 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    `framed_factor` of their weight ("étude pour créer un service en ligne" -> 3a). A clause ends at
    . ; ! ? or a line break, or at "et", "puis", "ou", a comma followed by an action word
    ("formation des agents et création d'un portail" -> two clauses -> mixed 3b + 3c).
+4b. Negation (an interpretation: the rules text is silent; words are data, `negation` in the cue
+   file). A cue whose first word lies in the scope of a negation is not counted (neither for its
+   sub-axis, nor for `is_digital`, nor as a frame) and is listed in `negated` / `negated_digital`.
+   Read on the folded tokens (small words included; no parser, lookup mode stays tokenizer-only;
+   the walk runs only when a trigger word - pas, jamais, aucun, ni, sans, ne... - is present):
+   - `markers` (pas, jamais, aucun(e), ni, plutôt que, au lieu de) open a scope by themselves
+     ("ne" is optional: "on veut pas de formation"); `with_ne` words (plus, point, guère, rien)
+     only after "ne/n'" ("plus de services en ligne" means more). With "ne" the scope starts at
+     "ne" ("nous ne formerons pas les agents"); "ne" alone is not a negation ("ne ... que").
+   - The scope runs to the end of its clause: . ; ! ? : a line break, a `scope_breaks` word
+     ("mais", "plutôt", "par contre", "en revanche", "car", SMS restarts "on veut"), or a
+     soft break (comma, et, ou, puis...) unless the next word continues the negated list ("de",
+     "d'", "ni": "pas de formation, de conseil ni d'étude"). "pas de formation mais un portail
+     en ligne" -> 3c only. A multiword cue never spans two scopes.
+   - "sans" covers only its next `sans_scope` (2) content words ("sans consultant", "sans l'aide
+     d'un cabinet"): it introduces a circumstance, not a clause ("un portail sans papier pour les
+     démarches en ligne" stays 3c). A cue written with its negation word ("sans ordinateur
+     individuel", 3b) is not negated by it.
+   - `not_negations` are read as plain words: "non seulement", "pas seulement/uniquement/que"
+     (a second volet, both count), "pas à pas", "sans papier", "zéro papier", "sans se déplacer".
+   - A negation within `relative_window` words after "qui"/"dont" describes the people served,
+     not the project ("former les agents qui ne maîtrisent pas le logiciel").
+   Several negative words never cancel each other ("n'avons jamais eu aucune formation").
 5. `scores` are the shares of the raw weights (they sum to 1 when any cue was found, all 0
    otherwise): a reading of how the description leans, not a probability; `raw` gives the weights.
    A sub-axis is proposed when the heaviest one weighs at least `main_min_raw`; `sub_axes` holds
@@ -68,8 +93,12 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
    rules engine decides what follows. The rest of the clause of an excluded equipment purchase is
    what the equipment is for ("des PC portables pour le télétravail et la visio"): framed as above.
 
-Limits, written down: negation is not understood ("sans achat de matériel", "pas de formation"
-count as the cue); the classifier reads words, not amounts or intentions; a description naming
+Limits, written down: negation (4b) is read on words, not syntax: a scope ends at a clause end,
+so "pas d'étude préalable pour créer un site" negates the site too; a negated situation that is
+not the project ("nos agents n'ont jamais utilisé d'ordinateur") negates its cues as well (other
+cues usually carry the project); exclusions (equipment for agents, licences) ignore negation ("sans
+achat de matériel" is still signalled: a human checks); the classifier reads words, not amounts
+or intentions; a description naming
 only a tool ("un logiciel") leans 3c (new application service) with a low weight.
 """
 from __future__ import annotations
@@ -449,10 +478,12 @@ class Classifier:
         clause = 0
         soft = False
         lows = [self._low(t.text) for t in doc]
+        words = [self._word(t) for t in doc]
         neutral = self._neutral_tokens(lows) if self.neutral else ()
-        neg = self._negation(doc, lows) if not self.neg_triggers.isdisjoint(lows) else {}
-        for tok in doc:
-            kind, keys = self._word(tok)
+        trig = self.neg_triggers
+        first = next((i for i, low in enumerate(lows) if low in trig), -1)
+        neg = self._negation(doc, lows, words, first) if first >= 0 else {}
+        for tok, (kind, keys) in zip(doc, words):
             if kind == "word" and tok.i in neutral:
                 continue
             if kind == "word":
@@ -476,7 +507,7 @@ class Classifier:
                     out.update(range(i, i + len(phrase)))
         return out
 
-    def _negation(self, doc, lows: list[str]) -> dict[int, int]:
+    def _negation(self, doc, lows: list[str], words: list[tuple[str, frozenset]], first: int = 0) -> dict[int, int]:
         """Token index -> token index of the negation whose scope holds it (Method, step 4b).
         A clause-long scope opens at a marker ("pas", "jamais", "aucun", "ni", "plutôt que"), or at
         "ne" when "plus/point/guère/rien" (or a marker) follows it; "sans" covers only its next
@@ -489,7 +520,7 @@ class Classifier:
         n = len(doc)
         active = ne_pos = sans_pos = -1
         sans_left = 0
-        i = 0
+        i = first  # nothing opens a scope before the first trigger word
         while i < n:
             role, length = None, 1
             for toks, r in self.neg_phrases.get(lows[i], ()):
@@ -499,7 +530,7 @@ class Classifier:
             if role == "with_ne" and ne_pos == -1:
                 role = None  # "plus de services en ligne": more, not "no more"
             if role is None or role == "not_negations":
-                kind = self._word(doc[i])[0]
+                kind = words[i][0]
                 if role is None and (kind == "hard" or doc[i].text in NEG_SCOPE_ENDS):
                     active = ne_pos = -1
                     sans_left = 0
@@ -514,7 +545,7 @@ class Classifier:
                     for j in range(i, min(n, i + length)):
                         if active >= 0:
                             cover[j] = active
-                        elif sans_left > 0 and self._word(doc[j])[0] == "word":
+                        elif sans_left > 0 and words[j][0] == "word":
                             cover[j] = sans_pos
                             sans_left -= 1
             elif role == "scope_breaks":
