@@ -357,12 +357,21 @@
     }).sort(function (x, y) { return order[x.status] - order[y.status]; });
   }
 
+  // The engine names the collectivity and the sub-axis (collectivity.label, sub_axis_label): the
+  // same words as in the chat and the summary; the tables above only serve an older answer.
   function collectivityLabel(c) {
-    if (!c || typeof c !== "object" || !c.name) { return ""; }
+    if (!c || typeof c !== "object") { return ""; }
+    if (typeof c.label === "string" && c.label) { return c.label; }
+    if (!c.name) { return ""; }
     var parts = [];
     if (APPLICANT_TYPES[c.type]) { parts.push(APPLICANT_TYPES[c.type]); }
     if (c.department_name) { parts.push(str(c.department_name) + (c.department ? " (" + str(c.department) + ")" : "")); }
     return str(c.name) + (parts.length ? ", " + parts.join(", ") : "");
+  }
+
+  function subAxisLabel(a) {
+    if (typeof a.sub_axis_label === "string" && a.sub_axis_label) { return a.sub_axis_label; }
+    return SUB_AXES[a.sub_axis] || (a.sub_axis ? str(a.sub_axis) : "");
   }
 
   function amountLabel(amount) {
@@ -387,7 +396,7 @@
       dl.appendChild(el("dd", { text: value }));
     }
     fact("Collectivité", collectivityLabel(a.collectivity));
-    fact("Sous-axe", SUB_AXES[a.sub_axis] || (a.sub_axis ? str(a.sub_axis) : "à déterminer"));
+    fact("Sous-axe", subAxisLabel(a) || "à déterminer");
     var amount = a.amount && typeof a.amount === "object" ? a.amount : null;
     fact("Montant", amountLabel(amount) || (amount && amount.explanation ? "voir ci-dessous" : "à confirmer"));
     card.appendChild(dl);
@@ -457,7 +466,7 @@
     }
     lines.push("## Résultat", "");
     lines.push("- Éligibilité : " + elig[0]);
-    lines.push("- Sous-axe : " + (SUB_AXES[a.sub_axis] || "à déterminer"));
+    lines.push("- Sous-axe : " + (subAxisLabel(a) || "à déterminer"));
     var amount = a.amount && typeof a.amount === "object" ? a.amount : {};
     lines.push("- Montant : " + (amountLabel(amount) || "à confirmer"));
     if (amount.explanation) { lines.push("  " + str(amount.explanation)); }
