@@ -303,6 +303,17 @@ def test_sub_axis_labels_follow_the_source_headings_and_align_with_sub_axes():
     assert none["sub_axis"] is None and none["sub_axis_label"] is None and none["sub_axis_labels"] == []
 
 
+def test_sub_axis_labels_are_those_of_the_classifier_data():
+    # knowledge/sub_axes.yml names each sub-axis too: one wording, not two that drift apart
+    import yaml
+
+    data = yaml.safe_load((Path(R.KNOWLEDGE_DIR) / "sub_axes.yml").read_text(encoding="utf-8"))
+    labels = {e["id"]: e["label"] for e in data["sub_axes"]}
+    assert set(labels) == set(R.SUB_AXIS_LABELS) == {"3a", "3b", "3c"}
+    for code, label in labels.items():
+        assert R.SUB_AXIS_LABELS[code] == f"{code} ({label[0].lower()}{label[1:]})"
+
+
 def test_collectivity_label_is_the_one_of_the_summary_and_the_finding(referential):
     a = assess(Request.from_dict({"collectivity": "Mamers", "as_of": "2021-06-01"}), referential=referential).to_dict()
     label = a["collectivity"]["label"]
