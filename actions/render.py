@@ -74,6 +74,19 @@ def decisive_findings(a: dict) -> list[dict]:
     return chosen or [f for f in findings if f.get("status") != "not_applicable"]
 
 
+def negated_cues(a: dict, limit: int = 4) -> list[str]:
+    """The cues the engine did not count because the description negates them ("pas de formation")."""
+    negated = a.get("sub_axis_negated")
+    if not isinstance(negated, dict):
+        return []
+    out: list[str] = []
+    for cues in negated.values():
+        for cue in cues if isinstance(cues, list) else []:
+            if isinstance(cue, str) and cue and f"« {cue} »" not in out:
+                out.append(f"« {cue} »")
+    return out[:limit]
+
+
 def verdict_text(a: dict) -> str:
     lines = []
     who = collectivity_label(a.get("collectivity"))
@@ -92,6 +105,9 @@ def verdict_text(a: dict) -> str:
             others = [s for s in a.get("sub_axes") or [] if s != a["sub_axis"]]
             if others:
                 lines.append("Le projet touche aussi : " + ", ".join(sub_axis_label(a, s) for s in others) + ".")
+        set_aside = negated_cues(a)
+        if set_aside:
+            lines.append(f"Je n'ai pas tenu compte de ce que vous écartez : {', '.join(set_aside)}.")
         amount = a.get("amount") or {}
         if amount.get("explanation") or amount.get("eur") is not None:
             lines.append("")

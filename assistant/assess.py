@@ -252,18 +252,21 @@ class Assessment:
     as_of: str = ""
     rules_date: str = ""
     request: dict = field(default_factory=dict)
+    sub_axis_negated: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
             "eligibility": self.eligibility,
             "findings": [f.to_dict() for f in self.findings],
             "missing": list(self.missing),
+            "missing_labels": [MISSING_LABELS.get(m, m) for m in self.missing],
             "sub_axis": self.sub_axis,
             "sub_axis_label": R.sub_axis_label(self.sub_axis),
             "sub_axes": list(self.sub_axes),
             "sub_axis_labels": [R.sub_axis_label(s) for s in self.sub_axes],
             "sub_axis_scores": dict(self.sub_axis_scores),
             "sub_axis_evidence": dict(self.sub_axis_evidence),
+            "sub_axis_negated": dict(self.sub_axis_negated),
             "is_digital_project": self.is_digital_project,
             "amount": self.amount,
             "collectivity": self.collectivity,
@@ -366,7 +369,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         f.department_name = d2.name if d2 else None
 
     # classification
-    scores, evidence, sub_axes = {"3a": 0.0, "3b": 0.0, "3c": 0.0}, {}, []
+    scores, evidence, negated, sub_axes = {"3a": 0.0, "3b": 0.0, "3c": 0.0}, {}, {}, []
     if cls is not None:
         f.is_digital = getattr(cls, "is_digital", None)
         f.excluded = getattr(cls, "excluded", None)
@@ -374,6 +377,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         sub_axes = list(getattr(cls, "sub_axes", None) or ([f.sub_axis] if f.sub_axis else []))
         scores = dict(getattr(cls, "scores", None) or scores)
         evidence = {a: list(v) for a, v in (getattr(cls, "evidence", None) or {}).items()}
+        negated = {a: list(v) for a, v in (getattr(cls, "negated", None) or {}).items() if v}
     if req.sub_axis:
         f.sub_axis = req.sub_axis
         if req.sub_axis not in sub_axes:
@@ -415,7 +419,8 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         load_application_url()
     a = Assessment(
         eligibility=eligibility, findings=findings, missing=missing, sub_axis=f.sub_axis, sub_axes=sub_axes,
-        sub_axis_scores=scores, sub_axis_evidence=evidence, is_digital_project=f.is_digital,
+        sub_axis_scores=scores, sub_axis_evidence=evidence, sub_axis_negated=negated,
+        is_digital_project=f.is_digital,
         amount=amount.to_dict(), collectivity=collectivity, department_settings=dept_settings,
         application_url=app_url, contacts=contacts, advice=advice, summary="",
         as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())

@@ -334,3 +334,26 @@ def test_an_old_answer_without_labels_still_renders_with_the_engine_wording():
               "sub_axis_labels": ["3c (x)"]}                  # damaged: not aligned with sub_axes
     text = R.verdict_text(broken)                                 # never crashes on a damaged slot
     assert "Mamers" in text and L.SUB_AXIS_LABELS["3b"] in text
+
+
+def test_verdict_says_which_negated_words_were_set_aside(conversation):
+    conversation.say("commune de Mamers : nous ne voulons pas de formation, nous voulons créer un portail "
+                     "de démarches en ligne pour les habitants")
+    conversation.say("oui", "affirm")
+    msgs = conversation.say("juin 2022")
+    if conversation.slots["pending_question"] == "budget_eur":
+        msgs = conversation.say("20 000 €")
+    a = conversation.assessment
+    assert a["sub_axes"] == ["3c"] and a["sub_axis_negated"] == {"3b": ["formation"]}
+    text = _texts(msgs)
+    assert "Je n'ai pas tenu compte de ce que vous écartez : « formation »." in text
+    assert "3b" not in text.split("Montant")[0]          # the training is not offered as a sub-axis
+
+
+def test_negated_cues_render_safely():
+    from actions import render as R
+    assert R.negated_cues({"sub_axis_negated": {"3b": ["formation", "formation"], "3a": ["étude", 3]}}) == \
+        ["« formation »", "« étude »"]
+    for damaged in (None, "x", {"3b": "formation"}, {"3b": [None, ""]}):
+        assert R.negated_cues({"sub_axis_negated": damaged}) == []
+    assert "écartez" not in R.verdict_text({"eligibility": "eligible", "findings": [], "contacts": []})

@@ -441,3 +441,16 @@ def test_a_bad_cap_scope_is_refused(bad, tmp_path):
     known = set(R.knowledge_on(dt.date(2021, 6, 1)).applicant_types)
     with pytest.raises(KnowledgeError, match="population_below_applies_to"):
         R.population_cap_scope(s, known, where="99.yml")
+
+
+def test_answer_names_the_missing_items_and_the_negated_cues(referential, classifier):
+    a = assess(Request.from_dict({"collectivity": "Mamers", "description": "Pas de consultant : nous voulons "
+                                  "former nos agents à la messagerie"}),
+               referential=referential, classifier=classifier).to_dict()
+    assert a["sub_axes"] == ["3b"] and a["sub_axis_negated"] == {"3a": ["consultant"]}
+    assert a["missing"] and len(a["missing_labels"]) == len(a["missing"])
+    assert a["missing_labels"][0] == "le portage à un niveau décisionnel"
+    assert "Reste à préciser : " + ", ".join(a["missing_labels"]) in a["summary"]
+    plain = assess(Request.from_dict({"collectivity": "Mamers", "description": "former nos agents"}),
+                   referential=referential, classifier=classifier).to_dict()
+    assert plain["sub_axis_negated"] == {}
