@@ -31,7 +31,8 @@ ASSESSMENT = {
          "source": {"section": "Quelles conditions d'éligibilité ?",
                     "quote": "Le projet donne des résultats tangibles avant fin 2022."}, "values": {}},
     ],
-    "missing": [],
+    "missing": ["budget_eur"],
+    "missing_labels": ["le budget du projet"],   # the engine's words (the widget's own table says "le budget")
     "sub_axis": "3a",
     "amount": {"kind": "flat_rate", "eur": 5000,
                "explanation": "Forfait de 5 000 € pour une commune de moins de 5 000 habitants.",

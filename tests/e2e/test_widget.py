@@ -139,6 +139,7 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     assert f"Établi le {today.day} {months[today.month - 1]} {today.year}" in summary
     assert "Éligibilité : Éligible" in summary
     assert "Sous-axe : 3a" in summary
+    assert "## Reste à préciser\n\n- le budget du projet\n" in summary   # the engine's label
     assert "Montant : 5\u202f000\u00a0€ (forfait)" in summary
     assert "Formulaire en ligne : " + FORM_URL in summary
     assert "## Sources" in summary

@@ -491,7 +491,10 @@
       });
       lines.push("");
     }
-    var missing = (Array.isArray(a.missing) ? a.missing : []).map(function (m) { return MISSING[m] || str(m); }).filter(Boolean);
+    var labels = Array.isArray(a.missing_labels) ? a.missing_labels : [];
+    var missing = (Array.isArray(a.missing) ? a.missing : []).map(function (m, i) {
+      return (typeof labels[i] === "string" && labels[i]) || MISSING[m] || str(m);
+    }).filter(Boolean);
     if (missing.length) { lines.push("## Reste à préciser", "", "- " + missing.join("\n- "), ""); }
     var advice = (Array.isArray(a.advice) ? a.advice : []).filter(function (x) { return typeof x === "string" && x; });
     if (advice.length) { lines.push("## Conseils", "", "- " + advice.join("\n- "), ""); }
