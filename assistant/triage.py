@@ -33,6 +33,7 @@ from .cases import STATUSES, Case, CaseStore, cases_table, normalize_status
 from .errors import InputError
 from .fmt import eur
 from .knowledge import load_cached
+from . import rules as R
 
 try:
     PARIS = ZoneInfo("Europe/Paris")
@@ -44,8 +45,49 @@ CSV_DELIMITER = ";"
 _DEPT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-8]|98[4-9])$")
 
 
+NO_VALUE = "—"            # shown for an unknown or missing code
+SHORT_SUB_AXIS_CHARS = 42  # description part of the short sub-axis label (narrow table column)
+
+
 def eligibility_label(code: str | None) -> str:
-    return ELIGIBILITIES.get(code or "", "pas encore évalué")
+    """ "à confirmer"; "pas encore évalué" without a verdict; "—" for an unknown code."""
+    if not code:
+        return "pas encore évalué"
+    return ELIGIBILITIES.get(code, NO_VALUE)
+
+
+# The labels below are the engine's (assistant/rules.py), computed from the codes stored in the
+# case (the case table keeps codes only): same wording as the chat, the widget and the summary.
+
+def sub_axis_label(code: str | None) -> str:
+    """The engine's label ("3b (formation au numérique des agents)"); "—" for None or unknown."""
+    return R.sub_axis_label(code) if code in R.SUB_AXIS_LABELS else NO_VALUE
+
+
+def sub_axis_short_label(code: str | None, limit: int = SHORT_SUB_AXIS_CHARS) -> str:
+    """The engine's label for a narrow column: "3b – formation au numérique des agents", the
+    description cut at a word boundary with "…" beyond `limit` characters; "—" as above."""
+    full = sub_axis_label(code)
+    match = re.fullmatch(r"(\S+) \((.+)\)", full)
+    if not match:
+        return full
+    head, text = match.groups()
+    if len(text) > limit:
+        text = text[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,;") + "…"
+    return f"{head} – {text}"
+
+
+def type_label(applicant_type: str | None, epci_type: str | None = None) -> str:
+    """The engine's name of a kind of collectivity ("commune", "communauté de communes" when the
+    EPCI's kind is known, else "EPCI"); "—" for None or an unknown code."""
+    if applicant_type not in R.TYPE_LABELS:
+        return NO_VALUE
+    return R.type_label(applicant_type, epci_type) or NO_VALUE
+
+
+def case_type_label(case: Case) -> str:
+    # The case table keeps the type code but not the EPCI's kind (CC, CA…): an EPCI reads "EPCI".
+    return type_label(case.collectivity_type)
 
 
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
@@ -291,9 +333,11 @@ def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = 
         "status": case.status,
         "status_label": case.status_label,
         "collectivity": {"code": case.collectivity_code, "name": case.collectivity_name,
-                         "type": case.collectivity_type, "population": case.population,
-                         "department": case.department},
+                         "type": case.collectivity_type, "type_label": case_type_label(case),
+                         "population": case.population, "department": case.department},
         "sub_axis": case.sub_axis,
+        "sub_axis_label": sub_axis_label(case.sub_axis),
+        "sub_axis_short_label": sub_axis_short_label(case.sub_axis),
         "eligibility": case.eligibility,
         "eligibility_label": eligibility_label(case.eligibility),
         "amount": {"kind": case.amount_kind, "eur": case.amount_eur,
@@ -332,6 +376,9 @@ CSV_COLUMNS = [
     ("handoff_reason", "Mise en relation"), ("priority", "Priorité"),
     ("priority_reasons", "Raisons de la priorité"), ("missing", "Encore à préciser"),
     ("description", "Description du projet"), ("conversation_id", "Conversation"),
+    # Labels of the code columns "Type" and "Sous-axe", appended so that the columns above keep
+    # their positions for anyone importing the file ("Éligibilité" already holds the label).
+    ("collectivity_type_label", "Type (libellé)"), ("sub_axis_label", "Sous-axe (libellé)"),
 ]
 
 
@@ -362,6 +409,8 @@ def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
             "priority": f"{p.tier_label} — score {p.score}",
             "priority_reasons": p.summary(), "missing": ", ".join(c.missing or []),
             "description": c.description or "", "conversation_id": c.conversation_id,
+            "collectivity_type_label": case_type_label(c),
+            "sub_axis_label": sub_axis_label(c.sub_axis),
         }
         yield [_csv_safe(str(row[key])) for key, _ in CSV_COLUMNS]
 

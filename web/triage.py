@@ -34,7 +34,8 @@ from assistant.cases import CaseStore
 from assistant.config import env_int
 from assistant.errors import InputError
 from assistant.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
-                              case_to_dict, check_hash_format, queue, to_csv, verify_password)
+                              case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
+                              verify_password)
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +277,7 @@ def _app_page(settings: TriageSettings) -> web.Response:
   <input id="f-department" name="department" inputmode="text" size="4" maxlength="3" autocomplete="off"
    aria-describedby="f-department-hint"><span class="hint" id="f-department-hint">ex. 72, 2A, 974</span></div>
   <div><label for="f-sub_axis">Sous-axe</label>
-  <select id="f-sub_axis" name="sub_axis">{_options({a: a for a in SUB_AXES}, "Tous")}</select></div>
+  <select id="f-sub_axis" name="sub_axis">{_options({a: sub_axis_short_label(a) for a in SUB_AXES}, "Tous")}</select></div>
   <div><label for="f-eligibility">Éligibilité</label>
   <select id="f-eligibility" name="eligibility">{_options(ELIGIBILITIES, "Toutes")}</select></div>
   <div><label for="f-status">Statut</label>
