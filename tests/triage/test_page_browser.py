@@ -156,3 +156,50 @@ def test_triage_page_with_the_keyboard(site, page, store, engine):
     expect(page.locator("#queue tbody tr")).to_have_count(1)
     assert "Grande Ville" in page.inner_text("#queue tbody")
     assert page.get_attribute("#export", "href") == "/triage/export.csv?eligibility=eligible"
+
+
+def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
+    import sqlalchemy as sa
+
+    from assistant import rules as R
+    from assistant.cases import cases_table
+    from assistant.triage import sub_axis_short_label
+
+    store.record("conv-3c", "rest", {}, assessment(sub_axis="3c", ctype="epci", name="CC Test",
+                                                   eligibility="not_eligible"))
+    with engine.begin() as conn:  # a row with codes the page does not know (older or hand-edited)
+        conn.execute(cases_table.insert().values(
+            conversation_id="conv-odd", channel="rest", created_at=sa.func.now(),
+            updated_at=sa.func.now(), status="nouveau", collectivity_name="Inconnue",
+            collectivity_type='<b id="t">x</b>', sub_axis="9z", eligibility="<img src=x>"))
+
+    page.goto(site.url + "/triage")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_selector("#queue tbody tr")
+    options = page.eval_on_selector_all("#f-sub_axis option", "os => os.map(o => [o.value, o.text])")
+    assert options[1:] == [[c, sub_axis_short_label(c)] for c in ("3a", "3b", "3c")]
+
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() == 2
+    row = rows.filter(has_text="CC Test")
+    cells = row.locator("td")
+    assert "EPCI" in cells.nth(2).inner_text() and "epci" not in cells.nth(2).inner_text()
+    assert cells.nth(4).inner_text() == sub_axis_short_label("3c")
+    assert cells.nth(4).get_attribute("title") == R.sub_axis_label("3c")
+    assert cells.nth(5).inner_text() == "non éligible"
+    odd = rows.filter(has_text="Inconnue").locator("td")
+    assert odd.nth(4).inner_text() == "—" and odd.nth(5).inner_text() == "—"
+    assert page.locator("#queue tbody b, #queue tbody img").count() == 0
+    assert _axe(page) == []
+
+    row.locator("th button").click()
+    page.wait_for_selector("#detail:not([hidden])")
+    detail = page.inner_text("#detail-body")
+    assert R.sub_axis_label("3c") in detail and "non éligible" in detail
+    assert "Type\nEPCI" in detail or "Type\tEPCI" in detail
+    page.click("#close-detail")
+    rows.filter(has_text="Inconnue").locator("th button").click()
+    page.wait_for_selector("#detail:not([hidden])")
+    assert "Sous-axe\n—" in page.inner_text("#detail-body") or "Sous-axe\t—" in page.inner_text("#detail-body")
+    assert page.locator("#detail b, #detail img").count() == 0

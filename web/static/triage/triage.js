@@ -58,6 +58,21 @@
     return parts.length ? parts.join(" ") : "non identifiée";
   }
 
+  // Labels come from the server (the engine's wording); "—" when a value is missing or unknown.
+  function label(value) { return value ? value : "\u2014"; }
+
+  function collectivityCell(c) {
+    var td = el("td", collectivityText(c));
+    td.appendChild(el("span", label(c.type_label), "kind"));
+    return td;
+  }
+
+  function subAxisCell(c) {
+    var td = el("td", label(c.sub_axis_short_label));
+    if (c.sub_axis_label && c.sub_axis_label !== c.sub_axis_short_label) td.title = c.sub_axis_label;
+    return td;
+  }
+
   function priorityCell(p) {
     var td = el("td");
     td.appendChild(el("strong", p.tier_label + " · score " + p.score));
@@ -91,9 +106,9 @@
           th.appendChild(btn);
           tr.appendChild(th);
           tr.appendChild(el("td", c.created_at));
-          tr.appendChild(el("td", collectivityText(c.collectivity)));
+          tr.appendChild(collectivityCell(c.collectivity));
           tr.appendChild(el("td", c.collectivity.department || "—"));
-          tr.appendChild(el("td", c.sub_axis || "—"));
+          tr.appendChild(subAxisCell(c));
           tr.appendChild(el("td", c.eligibility_label + (c.handoff_reason ? " · mise en relation demandée" : "")));
           tr.appendChild(el("td", c.amount.text || "—"));
           tr.appendChild(el("td", c.status_label));
@@ -122,8 +137,8 @@
     detailBody.textContent = "";
     detailBody.appendChild(dl([
       ["Reçu le", d.created_at], ["Canal", d.channel], ["Statut", d.status_label],
-      ["Collectivité", collectivityText(d.collectivity)], ["Type", d.collectivity.type],
-      ["Département", d.collectivity.department], ["Sous-axe", d.sub_axis],
+      ["Collectivité", collectivityText(d.collectivity)], ["Type", label(d.collectivity.type_label)],
+      ["Département", d.collectivity.department], ["Sous-axe", label(d.sub_axis_label)],
       ["Éligibilité", d.eligibility_label], ["Montant", d.amount.text],
       ["Calcul du montant", d.amount.explanation], ["Budget annoncé", d.budget_text],
       ["Agents concernés", d.agents_count], ["Utilisateurs concernés", d.users_count],
