@@ -30,6 +30,7 @@ def test_list_in_priority_order_with_reasons(cli_store, capsys):
     out = capsys.readouterr().out
     assert out.index("Mamers") < out.index("Le Mans")
     assert "Vérification humaine nécessaire" in out and "Collectivité moyenne" in out
+    assert "3c – projet de transformation numérique" in out     # the engine's words, not "3c" alone
     assert main(["triage", "list", "--json", "--eligibility", "to_confirm"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [c["collectivity"]["name"] for c in data] == ["Mamers"]
@@ -47,6 +48,8 @@ def test_show_status_note(cli_store, capsys):
     assert main(["triage", "show", str(case_id)]) == 0
     out = capsys.readouterr().out
     assert "Téléphonie" in out and "Usager : Bonjour l'assistant" in out
+    from assistant.rules import SUB_AXIS_LABELS
+    assert SUB_AXIS_LABELS["3c"] in out and "Type" in out and "commune" in out
     assert "statut nouveau → en cours : Appel lundi" in out and "Pièces reçues" in out
     assert "« L'enveloppe à la main des préfets" in out or "5000 habitants" in out
     assert main(["triage", "show", str(case_id), "--json"]) == 0
