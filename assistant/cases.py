@@ -62,6 +62,7 @@ cases_table = sa.Table(
     sa.Column("collectivity_code", sa.String(16)),
     sa.Column("collectivity_name", sa.String(200)),
     sa.Column("collectivity_type", sa.String(40)),
+    sa.Column("collectivity_epci_type", sa.String(8)),   # migration 0002
     sa.Column("population", sa.Integer),
     sa.Column("department", sa.String(3)),
     sa.Column("description", sa.Text),
@@ -216,6 +217,7 @@ class Case:
     collectivity_code: str | None = None
     collectivity_name: str | None = None
     collectivity_type: str | None = None
+    collectivity_epci_type: str | None = None
     population: int | None = None
     department: str | None = None
     description: str | None = None
@@ -309,6 +311,7 @@ def _assessment_fields(assessment: dict) -> dict:
         "collectivity_code": _clip(coll.get("code"), 16),
         "collectivity_name": _clip(coll.get("name"), 200),
         "collectivity_type": _clip(coll.get("type"), 40),
+        "collectivity_epci_type": _clip(coll.get("epci_type"), 8),
         "population": _as_int(coll.get("population")),
         "department": _clip(coll.get("department"), 3),
         "sub_axis": sub_axis if sub_axis in ("3a", "3b", "3c") else None,

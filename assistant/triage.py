@@ -86,8 +86,8 @@ def type_label(applicant_type: str | None, epci_type: str | None = None) -> str:
 
 
 def case_type_label(case: Case) -> str:
-    # The case table keeps the type code but not the EPCI's kind (CC, CA…): an EPCI reads "EPCI".
-    return type_label(case.collectivity_type)
+    # The EPCI's kind (CC, CA…) is kept since migration 0002; an older EPCI case reads "EPCI".
+    return type_label(case.collectivity_type, case.collectivity_epci_type)
 
 
 def local_time(value: dt.datetime | None) -> dt.datetime | None:

@@ -159,3 +159,22 @@ def test_migrate_command(tmp_path, monkeypatch, capsys):
     assert head_revision() in capsys.readouterr().out
     assert main(["triage", "migrate", "--downgrade"]) == 0
     assert "base" in capsys.readouterr().out
+
+
+def test_upgrade_from_0001_keeps_the_cases_and_adds_the_epci_kind(engine):
+    migrate(engine, "0001_cases")
+    with engine.begin() as conn:   # a case stored by the first version of the schema
+        conn.execute(sa.text("INSERT INTO triage_cases (conversation_id, channel, created_at, updated_at, "
+                             "status, collectivity_name, collectivity_type) VALUES ('v1', 'rest', "
+                             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'nouveau', 'CC Ancienne', 'epci')"))
+    assert migrate(engine, "head") == head_revision() == "0002_epci_type"
+    store = CaseStore(engine)
+    old = store.get_by_conversation("v1")
+    assert old.collectivity_name == "CC Ancienne" and old.collectivity_epci_type is None
+    a = assessment(ctype="epci")
+    a["collectivity"]["epci_type"] = "CA"
+    new = store.get(store.record("v2", "rest", {}, a))
+    assert new.collectivity_epci_type == "CA"
+    assert migrate(engine, "0001_cases", downgrade=True) == "0001_cases"   # and back: cases kept
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM triage_cases")).scalar() == 2

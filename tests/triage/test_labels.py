@@ -107,8 +107,14 @@ def test_case_recorded_from_an_answer_with_label_keys_still_uses_the_engine(stor
                              type_label="communauté de communes")
     d = case_to_dict(store.get(store.record("epci", "rest", {}, a)))
     assert d["sub_axis_label"] == R.sub_axis_label("3c")
-    # the case table keeps no EPCI kind: the generic name, never the code
-    assert d["collectivity"]["type_label"] == "EPCI"
+    # the EPCI's kind is kept (migration 0002): named as the engine names it
+    assert d["collectivity"]["type_label"] == "communauté de communes" == R.type_label("epci", "CC")
+
+
+def test_an_epci_case_from_before_migration_0002_reads_epci(store, engine):
+    store.record("first", "rest", {}, assessment())  # migrates the schema
+    case_id = _insert_raw(engine, "old-epci", collectivity_name="CC Ancienne", collectivity_type="epci")
+    assert case_to_dict(store.get(case_id))["collectivity"]["type_label"] == "EPCI"
 
 
 def test_old_row_without_verdict_sub_axis_or_type_renders(store, engine):
