@@ -23,6 +23,8 @@ Configuration (environment variables, safe defaults):
                     (default ``http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT``)
 - ``WEB_PORT``      port (default 8000; ``--port`` wins); ``WEB_HOST`` interface (default 127.0.0.1)
 - ``RASA_TIMEOUT``  seconds to wait for Rasa's answer (default 60)
+- ``TRUST_PROXY``   1 behind a reverse proxy that terminates HTTPS: read X-Forwarded-Proto/-Host
+                    for the same-origin checks (web/origin.py); off by default
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ import aiohttp
 from aiohttp import web
 
 from assistant.config import env_int
+from web.origin import TRUST_PROXY_KEY, is_same_origin, public_origin, trust_proxy_from_env
 
 log = logging.getLogger("web.server")
 
@@ -97,13 +100,13 @@ def json_error(status: int, message: str, headers: dict | None = None) -> web.Re
 
 
 def own_origin(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    return public_origin(request)   # behind a TLS proxy too (TRUST_PROXY, web/origin.py)
 
 
 def cors_headers(request: web.Request) -> dict | None:
     """CORS headers for an allowed origin, {} without Origin or same origin, None if refused."""
     origin = request.headers.get("Origin")
-    if not origin or origin == own_origin(request):
+    if not origin or is_same_origin(request, origin):
         return {}
     if origin.rstrip("/") in request.app[CORS_KEY]:
         return {
@@ -241,6 +244,7 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
     app[RASA_URL_KEY] = rasa_url or default_rasa_url()
     app[CORS_KEY] = frozenset(o.rstrip("/") for o in (cors_origins or default_cors_origins(port)))
     app[TIMEOUT_KEY] = env_float("RASA_TIMEOUT", 60.0)
+    app[TRUST_PROXY_KEY] = trust_proxy_from_env()
     app.cleanup_ctx.append(_open_session)
     app.router.add_get("/", page_handler("prefecture.html"))
     app.router.add_get("/embed-demo", page_handler("embed-demo.html"))

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.cases import CaseStore
 from assistant.config import env_int
+from web.origin import is_same_origin
 from assistant.errors import InputError
 from assistant.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
                               case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
@@ -131,10 +132,11 @@ def _authenticated(request: web.Request) -> bool:
 
 
 def _same_origin(request: web.Request) -> bool:
+    # no Origin: not a browser's cross-site request; else scheme + host + port as the chat checks
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None
-    return origin.split("://", 1)[-1] == request.host
+    return is_same_origin(request, origin)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -126,3 +126,47 @@ def test_widget_source_never_parses_strings_as_html():
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in source, sink
     assert "crypto.getRandomValues" in source and "sessionStorage" in source
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_same_origin_behind_a_tls_proxy(fake_rasa, monkeypatch, trusted):
+    """A prefecture's HTTPS proxy in front: the browser's origin is https://<public host>."""
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    if trusted:
+        monkeypatch.setenv("TRUST_PROXY", "1")
+    else:
+        monkeypatch.delenv("TRUST_PROXY", raising=False)
+    from assistant.triage import hash_password
+    monkeypatch.setenv("TRIAGE_PASSWORD_HASH", hash_password("le bon mot de passe"))
+    public = "https://chat.prefecture.example"
+    proxied = {"Origin": public, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.prefecture.example"}
+
+    async def scenario():
+        app = web_server.create_app(rasa_url=fake_rasa.url, cors_origins=["http://allowed.example"])
+        async with TestClient(TestServer(app)) as client:
+            same = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"}, headers=proxied)
+            assert same.status == (200 if trusted else 403)
+            assert "Access-Control-Allow-Origin" not in same.headers
+            # the headers only name this server: another origin is still refused, a bad proto ignored
+            evil = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"},
+                                     headers={**proxied, "Origin": "https://evil.example"})
+            assert evil.status == 403
+            odd = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"},
+                                    headers={**proxied, "X-Forwarded-Proto": "javascript",
+                                             "Origin": "javascript://chat.prefecture.example"})
+            assert odd.status == 403
+            embed = await client.get("/embed-demo", headers=proxied)
+            assert (public in await embed.text()) is trusted    # the snippet names the public URL
+            # the triage's state-changing requests use the same check (login here)
+            login = await client.post("/triage/login", data={"password": "x"}, headers=proxied,
+                                      allow_redirects=False)
+            assert (login.status == 403) is not trusted
+            plain_http = await client.post("/triage/login", data={"password": "x"},
+                                           headers={**proxied, "Origin": "http://chat.prefecture.example"},
+                                           allow_redirects=False)
+            assert plain_http.status == 403   # scheme counts: http:// is not the https:// site
+
+    asyncio.run(scenario())
