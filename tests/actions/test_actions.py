@@ -295,13 +295,19 @@ def test_first_message_acknowledges_the_engine_label_and_the_agents_count(conver
     assert "intercommunalité" not in ack
 
 
-def test_verdict_renders_the_engine_labels(conversation):
-    conversation.say("communauté de communes Maine Saosnois : créer un service en ligne de prise de rendez-vous "
-                     "pour les habitants et former les agents à l'outil")
+def _to_verdict(conversation, first: str) -> list[dict]:
+    """First message, then yes to the decision level, a date and (when asked) a budget: the verdict."""
+    conversation.say(first)
     conversation.say("oui", "affirm")
     msgs = conversation.say("juin 2022")
     if conversation.slots["pending_question"] == "budget_eur":
         msgs = conversation.say("20 000 €")
+    return msgs
+
+
+def test_verdict_renders_the_engine_labels(conversation):
+    msgs = _to_verdict(conversation, "communauté de communes Maine Saosnois : créer un service en ligne de "
+                                     "prise de rendez-vous pour les habitants et former les agents à l'outil")
     a = conversation.assessment
     text = _texts(msgs)
     assert a["collectivity"]["label"] in text
@@ -337,12 +343,8 @@ def test_an_old_answer_without_labels_still_renders_with_the_engine_wording():
 
 
 def test_verdict_says_which_negated_words_were_set_aside(conversation):
-    conversation.say("commune de Mamers : nous ne voulons pas de formation, nous voulons créer un portail "
-                     "de démarches en ligne pour les habitants")
-    conversation.say("oui", "affirm")
-    msgs = conversation.say("juin 2022")
-    if conversation.slots["pending_question"] == "budget_eur":
-        msgs = conversation.say("20 000 €")
+    msgs = _to_verdict(conversation, "commune de Mamers : nous ne voulons pas de formation, nous voulons "
+                                     "créer un portail de démarches en ligne pour les habitants")
     a = conversation.assessment
     assert a["sub_axes"] == ["3c"] and a["sub_axis_negated"] == {"3b": ["formation"]}
     text = _texts(msgs)
