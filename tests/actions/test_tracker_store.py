@@ -45,6 +45,14 @@ def turn(tracker, domain, text: str, role: str | None = None):
     tracker.update(ActionExecuted("action_listen"), domain)
 
 
+async def first_turn(store, domain, sender: str, text: str, role: str | None = None):
+    """A new conversation as Rasa starts it (get_or_create_tracker), one turn, saved."""
+    t = await store.get_or_create_tracker(sender, append_action_listen=False)
+    turn(t, domain, text, role=role)
+    await store.save(t)
+    return t
+
+
 def rows(db: Path, sender: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT type_name, action_name, intent_name FROM events "
@@ -60,9 +68,7 @@ def test_same_rows_as_rasa_and_no_reload_of_a_saved_conversation(domain, tmp_pat
     store, reference = cached(domain, mine), rasa_store(domain, theirs)
 
     async def conversation(s):
-        t = await s.get_or_create_tracker("maire", append_action_listen=False)
-        turn(t, domain, "Bonjour, je suis le maire de Mamers", role="maire")
-        await s.save(t)
+        t = await first_turn(s, domain, "maire", "Bonjour, je suis le maire de Mamers", role="maire")
         for text in ("oui", "juin 2022", "12 000 €"):
             t = await s.retrieve("maire")
             turn(t, domain, text)
@@ -86,9 +92,7 @@ def test_another_writer_makes_it_reload_and_nothing_is_duplicated(domain, tmp_pa
     store, other = cached(domain, db), rasa_store(domain, db)   # other: a second Rasa instance
 
     async def scenario():
-        t = await store.get_or_create_tracker("s1", append_action_listen=False)
-        turn(t, domain, "Bonjour")
-        await store.save(t)
+        t = await first_turn(store, domain, "s1", "Bonjour")
         elsewhere = await other.retrieve("s1")
         turn(elsewhere, domain, "je suis la secrétaire de mairie", role="secrétaire")
         await other.save(elsewhere)
@@ -108,9 +112,7 @@ def test_a_failed_turn_leaves_the_stored_conversation(domain, tmp_path):
     store = cached(domain, db)
 
     async def scenario():
-        t = await store.get_or_create_tracker("s2", append_action_listen=False)
-        turn(t, domain, "Bonjour")
-        await store.save(t)
+        t = await first_turn(store, domain, "s2", "Bonjour")
         t = await store.retrieve("s2")
         turn(t, domain, "message whose handling fails", role="maire")   # never saved
         return await store.retrieve("s2")
@@ -126,9 +128,7 @@ def test_a_tracker_it_did_not_hand_out_is_saved_the_rasa_way(domain, tmp_path):
     store = cached(domain, db)
 
     async def scenario():
-        t = await store.get_or_create_tracker("s3", append_action_listen=False)
-        turn(t, domain, "Bonjour")
-        await store.save(t)
+        t = await first_turn(store, domain, "s3", "Bonjour")
         # e.g. Rasa's HTTP API: a tracker rebuilt from the stored events, then one more turn
         rebuilt = await rasa_store(domain, db).retrieve("s3")
         turn(rebuilt, domain, "Mamers")
@@ -148,9 +148,7 @@ def test_cache_is_bounded(domain, tmp_path, cache_size):
     async def scenario():
         saved = {}
         for sender in ("a", "b", "c"):
-            t = await store.get_or_create_tracker(sender, append_action_listen=False)
-            turn(t, domain, f"Bonjour de {sender}")
-            await store.save(t)
+            t = await first_turn(store, domain, sender, f"Bonjour de {sender}")
             saved[sender] = t
         return saved, {s: await store.retrieve(s) for s in saved}
 
@@ -166,9 +164,7 @@ def test_restart_resumes_from_the_database_with_wal(domain, tmp_path):
 
     async def before():
         s = cached(domain, db)
-        t = await s.get_or_create_tracker("s4", append_action_listen=False)
-        turn(t, domain, "Je suis le maire de Rodez", role="maire")
-        await s.save(t)
+        t = await first_turn(s, domain, "s4", "Je suis le maire de Rodez", role="maire")
         return t
 
     first = run(before())
@@ -213,9 +209,7 @@ def test_postgresql_same_behaviour(domain):
     sender = f"pg-{uuid.uuid4().hex}"
 
     async def scenario():
-        t = await store.get_or_create_tracker(sender, append_action_listen=False)
-        turn(t, domain, "Bonjour, je suis le maire de Mende", role="maire")
-        await store.save(t)
+        t = await first_turn(store, domain, sender, "Bonjour, je suis le maire de Mende", role="maire")
         assert await store.retrieve(sender) is t
         turn(t, domain, "oui")
         await store.save(t)
