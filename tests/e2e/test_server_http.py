@@ -169,4 +169,8 @@ def test_same_origin_behind_a_tls_proxy(fake_rasa, monkeypatch, trusted):
                                            allow_redirects=False)
             assert plain_http.status == 403   # scheme counts: http:// is not the https:// site
 
-    asyncio.run(scenario())
+    # its own thread and loop: Playwright's sync API keeps an event loop running in this one
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)
