@@ -36,7 +36,6 @@ DEFAULT_CACHE_SIZE = 1000
 
 
 def _define_store() -> type:
-    import collections
     import itertools
     import json
 
@@ -51,12 +50,13 @@ def _define_store() -> type:
         def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.cache_size = max(0, int(cache_size))
-            # sender id -> (tracker, its number of events, number of rows stored for the sender)
-            self._kept: collections.OrderedDict[str, tuple[DialogueStateTracker, int, int]] = (
-                collections.OrderedDict())
+            # Three tables, each bounded by cache_size (oldest entry dropped first, see _put):
+            # saved: sender id -> (tracker, its number of events, number of rows stored for the sender)
+            self._kept: dict[str, tuple[DialogueStateTracker, int, int]] = {}
+            # handed out by retrieve/create_tracker, not saved back yet (a failed turn never is)
             self._lent: dict[str, tuple[DialogueStateTracker | None, int, int]] = {}
             # senders with no stored event, from retrieve until create_tracker
-            self._new: collections.OrderedDict[str, None] = collections.OrderedDict()
+            self._new: dict[str, None] = {}
             table = self.SQLEvent.__table__
             self._insert = table.insert()
             self._count = (sa.select(sa.func.count()).select_from(table)
@@ -78,35 +78,40 @@ def _define_store() -> type:
             if kept is not None:
                 tracker, n_events, n_rows = kept
                 if len(tracker.events) == n_events and self._stored_rows(sender_id) == n_rows:
-                    self._lent[sender_id] = kept
+                    self._put(self._lent, sender_id, kept)
                     return tracker
                 log.debug("conversation %s changed outside this store: reloaded", sender_id)
             tracker = await super().retrieve(sender_id)
-            if tracker is not None and self.cache_size:
-                self._lend(sender_id, (tracker, len(tracker.events), self._stored_rows(sender_id)))
-            elif tracker is None and self.cache_size:
+            if not self.cache_size:
+                return tracker
+            if tracker is not None:
+                self._put(self._lent, sender_id,
+                          (tracker, len(tracker.events), self._stored_rows(sender_id)))
+            else:
                 # Rasa found no event at all for this sender (with none in the latest session,
                 # it would have returned every older one): the tracker it creates next starts at 0
-                self._new[sender_id] = None
-                while len(self._new) > self.cache_size:  # retrieved, never created (API reads)
-                    self._new.popitem(last=False)
+                self._put(self._new, sender_id, None)
             return tracker
 
         async def create_tracker(self, sender_id: str,
                                  append_action_listen: bool = True) -> DialogueStateTracker:
             # Rasa saves a new tracker, then hands it out: lend it, as retrieve does
             if self._new.pop(sender_id, False) is None:
-                self._lend(sender_id, (None, 0, 0))
+                self._put(self._lent, sender_id, (None, 0, 0))
             tracker = await super().create_tracker(sender_id, append_action_listen)
             kept = self._kept.pop(sender_id, None)
             if kept is not None and kept[0] is tracker:
-                self._lend(sender_id, kept)
+                self._put(self._lent, sender_id, kept)
             return tracker
 
-        def _lend(self, sender_id: str, entry: tuple[DialogueStateTracker, int, int]) -> None:
-            self._lent[sender_id] = entry
-            while len(self._lent) > self.cache_size:  # handed out, never saved back (failed turns)
-                self._lent.pop(next(iter(self._lent)))
+        def _put(self, table: dict, sender_id: str, entry: Any) -> None:
+            """Store as the newest entry of `table`; drop the oldest beyond cache_size."""
+            if not self.cache_size:
+                return
+            table.pop(sender_id, None)
+            table[sender_id] = entry
+            while len(table) > self.cache_size:
+                del table[next(iter(table))]
 
         async def save(self, tracker: DialogueStateTracker) -> None:
             sender_id = tracker.sender_id
@@ -118,7 +123,8 @@ def _define_store() -> type:
                 self._kept.pop(sender_id, None)
                 await super().save(tracker)
                 if self.cache_size:
-                    self._keep(sender_id, (tracker, len(tracker.events), self._stored_rows(sender_id)))
+                    self._put(self._kept, sender_id,
+                              (tracker, len(tracker.events), self._stored_rows(sender_id)))
                 return
             _, n_events, n_rows = lent
             new_events = list(itertools.islice(tracker.events, n_events, None))
@@ -135,15 +141,7 @@ def _define_store() -> type:
                         "action_name": data.get("name"), "data": json.dumps(data)})
                 with self.engine.begin() as conn:
                     conn.execute(self._insert, rows)
-            self._keep(sender_id, (tracker, len(tracker.events), n_rows + len(new_events)))
-
-        def _keep(self, sender_id: str, entry: tuple[DialogueStateTracker, int, int]) -> None:
-            if not self.cache_size:
-                return
-            self._kept[sender_id] = entry
-            self._kept.move_to_end(sender_id)
-            while len(self._kept) > self.cache_size:
-                self._kept.popitem(last=False)
+            self._put(self._kept, sender_id, (tracker, len(tracker.events), n_rows + len(new_events)))
 
     return CachedSQLTrackerStore
 

@@ -56,7 +56,6 @@ MISSING_LABELS = {
     "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
     "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
 }
-SUB_AXIS_LABELS = R.SUB_AXIS_LABELS   # the one wording of the sub-axes lives in assistant.rules
 
 
 # --------------------------------------------------------------------------- input

@@ -241,6 +241,14 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
 
 
+def _split_negated(matches: list, content: list) -> tuple[list, list]:
+    """(matches counted, matches whose first word lies in the scope of a negation), step 4b."""
+    kept, negated = [], []
+    for m in matches:
+        (negated if content[m.start][3] >= 0 else kept).append(m)
+    return kept, negated
+
+
 class Classifier:
     """Loads the spaCy model and the cues once; `classify` / `classify_many` are then cheap."""
 
@@ -622,23 +630,23 @@ class Classifier:
         b = content[m.end][0]
         return doc[a:b + 1].text
 
+    def _spans(self, doc, content, ms: list[_Match]) -> list[str]:
+        """The user's words of these matches, each once, in order."""
+        return list(dict.fromkeys(self._span(doc, content, m) for m in ms))
+
     def _result(self, doc, truncated: bool = False) -> Classification:
         content = self._content(doc)
         matches = self._match(content)
         axis_m = self._non_overlapping([m for m in matches if m.cue.label in SUB_AXES])
         # Negation: a cue starting in the scope of a negation is shown, not counted (step 4b).
-        negated_m = [m for m in axis_m if content[m.start][3] >= 0]
-        if negated_m:
-            axis_m = [m for m in axis_m if content[m.start][3] < 0]
+        axis_m, negated_m = _split_negated(axis_m, content)
         # Audience: a training cue in a description naming the agents is a strong cue.
         audiences = {m.cue.label.split(":", 1)[1] for m in matches if m.cue.label.startswith("audience:")}
         for m in axis_m:
             if m.cue.label in audiences and m.cue.group in self.boosted_groups:
                 m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
-        digital_m = self._non_overlapping([m for m in matches if m.cue.label == "digital"])
-        negated_digital_m = [m for m in digital_m if content[m.start][3] >= 0]
-        if negated_digital_m:
-            digital_m = [m for m in digital_m if content[m.start][3] < 0]
+        digital_m, negated_digital_m = _split_negated(
+            self._non_overlapping([m for m in matches if m.cue.label == "digital"]), content)
 
         # Framing: after a strong "frames" cue, other sub-axes' cues of the same clause are its topic;
         # after an excluded equipment purchase, the cues of its clause are what the equipment is for.
@@ -695,16 +703,11 @@ class Classifier:
         res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
                              is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
         res.excluded = excluded
-        for m in negated_m:
-            ev = res.negated.setdefault(m.cue.label, [])
-            text = self._span(doc, content, m)
-            if text not in ev:
-                ev.append(text)
-        res.negated = {k: res.negated[k] for k in SUB_AXES if k in res.negated}
-        for m in negated_digital_m:
-            text = self._span(doc, content, m)
-            if text not in res.negated_digital:
-                res.negated_digital.append(text)
+        for axis in SUB_AXES:
+            spans = self._spans(doc, content, [m for m in negated_m if m.cue.label == axis])
+            if spans:
+                res.negated[axis] = spans
+        res.negated_digital = self._spans(doc, content, negated_digital_m)
         if not is_digital:
             return res
         top = max(raw.values())

@@ -159,6 +159,22 @@ def test_cache_is_bounded(domain, tmp_path, cache_size):
     assert len(store._kept) + len(store._lent) <= 2 * cache_size
 
 
+def test_reads_of_unknown_conversations_stay_bounded(domain, tmp_path):
+    # e.g. Rasa's HTTP API asked for conversations that were never started: nothing piles up,
+    # and a conversation started afterwards is stored whole
+    db = tmp_path / "t.sqlite"
+    store = cached(domain, db, cache_size=2)
+
+    async def scenario():
+        for n in range(5):
+            assert await store.retrieve(f"unknown-{n}") is None
+        return await first_turn(store, domain, "unknown-4", "Bonjour")
+
+    t = run(scenario())
+    assert len(store._new) <= 2
+    assert len(rows(db, "unknown-4")) == len(t.events) == 3
+
+
 def test_restart_resumes_from_the_database_with_wal(domain, tmp_path):
     db = tmp_path / "t.sqlite"
 

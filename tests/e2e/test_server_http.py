@@ -131,46 +131,39 @@ def test_widget_source_never_parses_strings_as_html():
 @pytest.mark.parametrize("trusted", [False, True])
 def test_same_origin_behind_a_tls_proxy(fake_rasa, monkeypatch, trusted):
     """A prefecture's HTTPS proxy in front: the browser's origin is https://<public host>."""
-    import asyncio
-
-    from aiohttp.test_utils import TestClient, TestServer
+    from assistant.triage import hash_password
 
     if trusted:
         monkeypatch.setenv("TRUST_PROXY", "1")
     else:
         monkeypatch.delenv("TRUST_PROXY", raising=False)
-    from assistant.triage import hash_password
     monkeypatch.setenv("TRIAGE_PASSWORD_HASH", hash_password("le bon mot de passe"))
     public = "https://chat.prefecture.example"
     proxied = {"Origin": public, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.prefecture.example"}
+    body = json.dumps({"sender": SENDER, "message": "Bonjour"}).encode()
+    json_post = {**proxied, "Content-Type": "application/json"}
+    login = {**proxied, "Content-Type": "application/x-www-form-urlencoded"}
 
-    async def scenario():
-        app = web_server.create_app(rasa_url=fake_rasa.url, cors_origins=["http://allowed.example"])
-        async with TestClient(TestServer(app)) as client:
-            same = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"}, headers=proxied)
-            assert same.status == (200 if trusted else 403)
-            assert "Access-Control-Allow-Origin" not in same.headers
-            # the headers only name this server: another origin is still refused, a bad proto ignored
-            evil = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"},
-                                     headers={**proxied, "Origin": "https://evil.example"})
-            assert evil.status == 403
-            odd = await client.post("/api/chat", json={"sender": SENDER, "message": "Bonjour"},
-                                    headers={**proxied, "X-Forwarded-Proto": "javascript",
-                                             "Origin": "javascript://chat.prefecture.example"})
-            assert odd.status == 403
-            embed = await client.get("/embed-demo", headers=proxied)
-            assert (public in await embed.text()) is trusted    # the snippet names the public URL
-            # the triage's state-changing requests use the same check (login here)
-            login = await client.post("/triage/login", data={"password": "x"}, headers=proxied,
-                                      allow_redirects=False)
-            assert (login.status == 403) is not trusted
-            plain_http = await client.post("/triage/login", data={"password": "x"},
-                                           headers={**proxied, "Origin": "http://chat.prefecture.example"},
-                                           allow_redirects=False)
-            assert plain_http.status == 403   # scheme counts: http:// is not the https:// site
-
-    # its own thread and loop: Playwright's sync API keeps an event loop running in this one
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, scenario()).result(timeout=60)
+    site = ThreadedWebServer(fake_rasa.url)   # reads TRUST_PROXY when it builds the app
+    try:
+        status, headers, _ = call(site.url + "/api/chat", method="POST", body=body, headers=json_post)
+        assert status == (200 if trusted else 403)
+        assert "Access-Control-Allow-Origin" not in headers
+        # the headers only name this server: another origin is still refused, a bad proto ignored
+        status, _, _ = call(site.url + "/api/chat", method="POST", body=body,
+                            headers={**json_post, "Origin": "https://evil.example"})
+        assert status == 403
+        status, _, _ = call(site.url + "/api/chat", method="POST", body=body,
+                            headers={**json_post, "X-Forwarded-Proto": "javascript",
+                                     "Origin": "javascript://chat.prefecture.example"})
+        assert status == 403
+        _, _, page = call(site.url + "/embed-demo", headers=proxied)
+        assert (public in page) is trusted    # the snippet names the public URL
+        # the triage's state-changing requests use the same check (login here)
+        status, _, _ = call(site.url + "/triage/login", method="POST", body=b"password=x", headers=login)
+        assert (status == 403) is not trusted
+        status, _, _ = call(site.url + "/triage/login", method="POST", body=b"password=x",
+                            headers={**login, "Origin": "http://chat.prefecture.example"})
+        assert status == 403   # scheme counts: http:// is not the https:// site
+    finally:
+        site.close()
