@@ -46,7 +46,7 @@ shell: install referential train
 	@bash scripts/run.sh --shell
 
 test-engine: install referential
-	$(BIN)/pytest -q tests/engine
+	$(BIN)/pytest -q tests/engine tests/reading
 
 # Each suite below is owned by one part of the project; `make test` runs them all.
 test-rasa: install referential train
@@ -55,7 +55,7 @@ test-rasa: install referential train
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/rasa/test_stories.yml --out results/core --fail-on-prediction-errors
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/rasa/nlu_test.yml --out results/nlu
 	$(PY) scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
-	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions
+	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions tests/rasa_plugins
 
 test-triage: install referential train
 	$(BIN)/pytest -q tests/triage

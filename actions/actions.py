@@ -23,10 +23,10 @@ from assistant.fmt import eur, integer
 
 from . import engine as E
 from . import faq as F
-from . import render as R
+from . import render
 from . import texts as T
 from .extract import extract
-from .parsing import looks_like_project
+from assistant.reading.parsing import looks_like_project
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def guarded(run):
 
 
 def _referential():
-    from assistant.referential import Referential
+    from assistant.eligibility.referential import Referential
     return Referential.open()
 
 
@@ -105,7 +105,7 @@ def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) ->
     """Ask for one missing item; homonyms get one button per candidate (INSEE code in the payload)."""
     cands = ((assessment or {}).get("collectivity") or {}).get("candidates") or []
     if slot in ("department", "collectivity") and cands:
-        variables, buttons = R.homonym_question(assessment)
+        variables, buttons = render.homonym_question(assessment)
         dispatcher.utter_message(text=T.HOMONYMS.format(**variables), buttons=buttons)
         return
     text, buttons = T.QUESTIONS.get(slot, (T.DEFAULT, []))
@@ -116,7 +116,7 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
     """One line saying what was understood from the message (so that users can correct it)."""
     parts = []
     if "collectivity" in updates and updates["collectivity"]:
-        label = R.collectivity_label(assessment.get("collectivity"))
+        label = render.collectivity_label(assessment.get("collectivity"))
         if label:
             parts.append(label)
     if updates.get("budget_eur"):
@@ -125,7 +125,7 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
         except (TypeError, ValueError):
             pass
     if updates.get("results_date"):
-        from assistant.rules import fr_date
+        from assistant.eligibility.labels import fr_date
         import datetime as dt
         try:
             parts.append(f"résultats le {fr_date(dt.date.fromisoformat(updates['results_date']))}")
@@ -159,10 +159,10 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
             assessment = E.run_assessment(request)
         except InputError:
             assessment = None
-    contact = R.choose_contact(assessment)
-    link = R.mailto(contact, assessment)
+    contact = render.choose_contact(assessment)
+    link = render.mailto(contact, assessment)
     key = {HANDOFF_TO_CONFIRM: "to_confirm", HANDOFF_FALLBACK: "fallback"}.get(reason)
-    text = R.handoff_text(contact, link, key)
+    text = render.handoff_text(contact, link, key)
     others = [c for c in (assessment or {}).get("contacts") or [] if c is not contact]
     if others:
         text += "\nAutre interlocuteur : " + " ; ".join(
@@ -265,7 +265,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
         ask(dispatcher, missing[0], assessment)
         return events + [SlotSet("pending_question", missing[0])]
 
-    dispatcher.utter_message(text=R.verdict_text(public), json_message={"assessment": public})
+    dispatcher.utter_message(text=render.verdict_text(public), json_message={"assessment": public})
     events.append(SlotSet("pending_question", None))
     if public.get("eligibility") == "to_confirm" or tracker.get_slot("handoff_pending"):
         reason = HANDOFF_TO_CONFIRM if public.get("eligibility") == "to_confirm" else HANDOFF_USER

@@ -1,4 +1,4 @@
-"""Thin adapter between the dialogue slots and the engine (assistant.assess), plus the case store.
+"""Thin adapter between the dialogue slots and the engine (assistant.eligibility.assess), plus the case store.
 
 No rule lives here: the engine decides eligibility, sub-axis, amount, what is missing and whom to
 contact; this module only moves values between slots and the engine's request/answer dicts.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from assistant.assess import Request, assess
+from assistant.eligibility.assess import Request, assess
 from assistant.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def record_case(conversation_id: str, channel: str | None, request: dict, assess
     Logs carry no personal data: only the outcome and the exception class on failure.
     """
     try:
-        from assistant.cases import CaseStore
+        from assistant.helpdesk.cases import CaseStore
         case_id = CaseStore.default().record(conversation_id=conversation_id, channel=channel or "rest",
                                              request=request, assessment=assessment,
                                              handoff_reason=handoff_reason)

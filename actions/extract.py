@@ -1,4 +1,4 @@
-"""From one user message to slot updates: trained entities + actions/parsing.py + the referential.
+"""From one user message to slot updates: trained entities + assistant/reading/parsing.py + the referential.
 
 `extract(message, pending, slots, referential)` returns what the message says about the request
 (only what it says: nothing is asked again that was already said), whether it answered the pending
@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.text import fold
 
-from . import parsing as P
+from assistant.reading import parsing as P
 from .engine import BOOL_SLOTS
 
 _DONT_KNOW = re.compile(r"\b(?:je (?:ne )?sais pas|j sais pas|jsais pas|sais pas|aucune idee|pas d idee|je ne sais|"

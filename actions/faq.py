@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.knowledge import load_cached
+from assistant.eligibility.knowledge import load_cached
 from assistant.text import fold
 
 # Routing cues (not rule text): a folded regular expression per entry id.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from assistant import rules as labels
+from assistant.eligibility import labels
 from assistant.fmt import eur
 
 from . import texts as T
@@ -33,7 +33,7 @@ def collectivity_label(c: dict | None) -> str | None:
         return c.get("name")
 
 
-def sub_axis_label(a: dict, code: str | None) -> str | None:
+def axis_label(a: dict, code: str | None) -> str | None:
     """The engine's label of a sub-axis of the answer (`sub_axis_label` / `sub_axis_labels`),
     falling back on the engine's wording for an answer without them."""
     if not code:
@@ -43,7 +43,7 @@ def sub_axis_label(a: dict, code: str | None) -> str | None:
     axes, names = a.get("sub_axes") or [], a.get("sub_axis_labels") or []
     if code in axes and len(names) == len(axes) and names[axes.index(code)]:
         return names[axes.index(code)]
-    return labels.sub_axis_label(code) if isinstance(code, str) else str(code)
+    return labels.sub_axis_label(code) or str(code)
 
 
 def _kind(cand: dict) -> str | None:
@@ -101,10 +101,10 @@ def verdict_text(a: dict) -> str:
             evidence = (a.get("sub_axis_evidence") or {}).get(a["sub_axis"]) or []
             why = f", car votre description évoque : {', '.join(evidence[:4])}" if evidence else ""
             lines.append("")
-            lines.append(f"Volet : {sub_axis_label(a, a['sub_axis'])}{why}.")
+            lines.append(f"Volet : {axis_label(a, a['sub_axis'])}{why}.")
             others = [s for s in a.get("sub_axes") or [] if s != a["sub_axis"]]
             if others:
-                lines.append("Le projet touche aussi : " + ", ".join(sub_axis_label(a, s) for s in others) + ".")
+                lines.append("Le projet touche aussi : " + ", ".join(axis_label(a, s) for s in others) + ".")
         set_aside = negated_cues(a)
         if set_aside:
             lines.append(f"Je n'ai pas tenu compte de ce que vous écartez : {', '.join(set_aside)}.")

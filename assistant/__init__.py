@@ -1,8 +1,8 @@
 """FITN7 axe 3 eligibility engine: pure Python, no Rasa import.
 
-    from assistant import assess, Request
+    from assistant.eligibility import assess, Request
     assess(Request.from_dict({...})).to_dict()
 """
-from .assess import Assessment, Request, assess, assess_many
+from .eligibility.assess import Assessment, Request, assess, assess_many
 
 __all__ = ["assess", "assess_many", "Request", "Assessment"]

@@ -1,7 +1,7 @@
 """Alembic environment of the case tables (issue 5).
 
 Two ways in:
-- programmatic (assistant.cases.migrate): the caller passes an open connection in
+- programmatic (assistant.helpdesk.cases.migrate): the caller passes an open connection in
   `config.attributes["connection"]` and holds the migration lock;
 - command line (`alembic -c migrations/alembic.ini upgrade head`): the engine comes from
   `sqlalchemy.url` if set, else from DATABASE_URL through assistant.db.get_engine().

@@ -1,4 +1,4 @@
-"""Benchmark of the sub-axis classifier (assistant/classify.py).
+"""Benchmark of the sub-axis classifier (assistant/eligibility/classify.py).
 
     .venv/bin/python scripts/bench_classify.py [--n 1000] [--batch-size 256]
 
@@ -90,8 +90,8 @@ def run(mode: str, n: int, batch_size: int) -> None:
 
     import spacy
 
-    from assistant.classify import EXCLUDED_COMPONENTS, MODEL, Classifier
-    from assistant.knowledge import load_cached
+    from assistant.eligibility.classify import EXCLUDED_COMPONENTS, MODEL, Classifier
+    from assistant.eligibility.knowledge import load_cached
 
     t = time.perf_counter()
     clf = Classifier.load(lemma_mode=mode)
@@ -148,7 +148,7 @@ def main() -> None:
     t = time.perf_counter()
     import spacy  # noqa: F401  (imports counted apart from the model load)
 
-    import assistant.classify  # noqa: F401
+    import assistant.eligibility.classify  # noqa: F401
     print(f"imports (spacy, assistant): {time.perf_counter() - t:.2f} s")
     for mode in (["lookup", "rule"] if args.mode == "both" else [args.mode]):
         run(mode, args.n, args.batch_size)

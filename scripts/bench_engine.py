@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
-    from assistant.referential import Referential
+    from assistant.eligibility.referential import Referential
     Referential.open()  # load the database once, before timing the CLI
     lines = make_requests(args.requests, args.seed)
     r = bench_cli(lines)

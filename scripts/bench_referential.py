@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.db import get_engine  # noqa: E402
-from assistant.referential import EXTRACT_PATH, Referential, load  # noqa: E402
+from assistant.eligibility.referential import EXTRACT_PATH, Referential, load  # noqa: E402
 from assistant.text import strip_accents  # noqa: E402
 
 

@@ -22,4 +22,4 @@ trap stop EXIT
 TRIAGE_TEST_PG_URL="postgresql+psycopg2://fitn7@127.0.0.1:$port/fitn7_test" \
   .venv/bin/pytest -q tests/triage -k postgresql
 FITN7_TEST_DATABASE_URL="postgresql+psycopg2://fitn7@127.0.0.1:$port/fitn7_test" \
-  .venv/bin/pytest -q -p no:warnings tests/actions/test_tracker_store.py -k postgresql
+  .venv/bin/pytest -q -p no:warnings tests/rasa_plugins/test_tracker_store.py -k postgresql

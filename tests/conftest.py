@@ -53,6 +53,6 @@ def db_engine():
 
 @pytest.fixture(scope="session")
 def referential(db_engine):
-    from assistant.referential import Referential
+    from assistant.eligibility.referential import Referential
 
     return Referential.open(db_engine)

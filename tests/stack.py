@@ -131,7 +131,7 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
     cors = web_origins + list(extra_cors)
 
     tracker_store = ("" if memory_tracker else  # nothing: Rasa's default InMemoryTrackerStore
-                     f'tracker_store:\n  type: actions.tracker_store.CachedSQLTrackerStore\n  dialect: "sqlite"\n  db: "{tracker}"\n')
+                     f'tracker_store:\n  type: rasa_plugins.tracker_store.CachedSQLTrackerStore\n  dialect: "sqlite"\n  db: "{tracker}"\n')
     (tmp / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + tracker_store,
         encoding="utf-8")

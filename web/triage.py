@@ -30,11 +30,11 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.cases import CaseStore
+from assistant.helpdesk.cases import CaseStore
 from assistant.config import env_int
 from web.origin import is_same_origin
 from assistant.errors import InputError
-from assistant.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
+from assistant.helpdesk.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
                               case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
                               verify_password)
 

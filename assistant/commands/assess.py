@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def _parse(text: str):
-    from ..assess import Request
+    from ..eligibility.assess import Request
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -58,7 +58,7 @@ def run(args) -> int:
 
 
 def run_one(indent: int | None = None) -> int:
-    from ..assess import assess
+    from ..eligibility.assess import assess
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise InputError(f"demande trop longue (plus de {MAX_BYTES // 1000} ko).")
@@ -117,9 +117,9 @@ def _lines(fd: int):
 
 
 def run_jsonl() -> int:
-    from ..assess import assess, assess_many
-    from ..referential import Referential
-    from ..classify import Classifier
+    from ..eligibility.assess import assess, assess_many
+    from ..eligibility.referential import Referential
+    from ..eligibility.classify import Classifier
 
     ref = Referential.open()
     clf = Classifier.load()

@@ -12,7 +12,7 @@ import re
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..cases import CaseStore
+from ..helpdesk.cases import CaseStore
 from ..config import env_int
 from ..errors import InputError
 

@@ -7,7 +7,7 @@ import sys
 import time
 
 from ..db import get_engine
-from ..referential import EXTRACT_PATH, Referential, load
+from ..eligibility.referential import EXTRACT_PATH, Referential, load
 
 
 def register(subparsers) -> None:

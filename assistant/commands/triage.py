@@ -19,11 +19,11 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..cases import CaseStore, head_revision, migrate
+from ..helpdesk.cases import CaseStore, head_revision, migrate
 from ..db import get_engine
 from ..errors import InputError
 from ..fmt import integer
-from ..triage import (Filter, PriorityRules, case_to_dict, case_type_label, eligibility_label,
+from ..helpdesk.triage import (Filter, PriorityRules, case_to_dict, case_type_label, eligibility_label,
                       hash_password, queue, sub_axis_label, sub_axis_short_label, to_csv)
 
 

@@ -134,9 +134,9 @@ def test_handoff_gives_a_mailto_with_the_summary_and_records_the_case(conversati
     assert "Rodez" in query["body"][0] and "Projet" in query["body"][0]
     assert " " not in handoff["mailto"]                  # URL-encoded
     assert "Préfecture de l'Aveyron" in _texts(msgs) or "Aveyron" in unquote(handoff["mailto"])
-    from assistant.cases import CaseStore
+    from assistant.helpdesk.cases import CaseStore
     import sqlalchemy as sa
-    from assistant.cases import cases_table
+    from assistant.helpdesk.cases import cases_table
     CaseStore.default()
     with db_engine.connect() as conn:
         row = conn.execute(sa.select(cases_table).where(cases_table.c.conversation_id == "handoff-test-1")).first()
@@ -322,23 +322,23 @@ def test_verdict_renders_the_engine_labels(conversation):
 
 
 def test_an_old_answer_without_labels_still_renders_with_the_engine_wording():
-    from actions import render as R
-    from assistant import rules as L
+    from actions import render
+    from assistant.eligibility import labels as L
     old = {"eligibility": "eligible", "sub_axis": "3c", "sub_axes": ["3c", "3b"],
            "collectivity": {"code": "72180", "name": "Mamers", "type": "commune", "epci_type": None,
                             "population": 4996, "department": "72", "department_name": "Sarthe"},
            "findings": [], "contacts": []}
-    text = R.verdict_text(old)
+    text = render.verdict_text(old)
     assert f"Mamers (commune, Sarthe (72), 4{NNBSP}996 habitants)" in text
     assert f"Volet : {L.SUB_AXIS_LABELS['3c']}." in text and L.SUB_AXIS_LABELS["3b"] in text
     homonyms = {"collectivity": {"query": "Bretagne", "candidates": [
         {"code": "53", "name": "Bretagne", "type": "region"},
         {"code": "X", "name": "Bretagne", "type": ["bad"], "population": "many"}]}}
-    _, buttons = R.homonym_question(homonyms)
+    _, buttons = render.homonym_question(homonyms)
     assert [b["title"] for b in buttons] == ["Bretagne (région)", "Bretagne"]
     broken = {**old, "collectivity": {"name": "Mamers", "type": ["bad"], "population": "many"},
               "sub_axis_labels": ["3c (x)"]}                  # damaged: not aligned with sub_axes
-    text = R.verdict_text(broken)                                 # never crashes on a damaged slot
+    text = render.verdict_text(broken)                                 # never crashes on a damaged slot
     assert "Mamers" in text and L.SUB_AXIS_LABELS["3b"] in text
 
 
@@ -353,9 +353,9 @@ def test_verdict_says_which_negated_words_were_set_aside(conversation):
 
 
 def test_negated_cues_render_safely():
-    from actions import render as R
-    assert R.negated_cues({"sub_axis_negated": {"3b": ["formation", "formation"], "3a": ["étude", 3]}}) == \
+    from actions import render
+    assert render.negated_cues({"sub_axis_negated": {"3b": ["formation", "formation"], "3a": ["étude", 3]}}) == \
         ["« formation »", "« étude »"]
     for damaged in (None, "x", {"3b": "formation"}, {"3b": [None, ""]}):
-        assert R.negated_cues({"sub_axis_negated": damaged}) == []
-    assert "écartez" not in R.verdict_text({"eligibility": "eligible", "findings": [], "contacts": []})
+        assert render.negated_cues({"sub_axis_negated": damaged}) == []
+    assert "écartez" not in render.verdict_text({"eligibility": "eligible", "findings": [], "contacts": []})

@@ -131,7 +131,7 @@ def test_widget_source_never_parses_strings_as_html():
 @pytest.mark.parametrize("trusted", [False, True])
 def test_same_origin_behind_a_tls_proxy(fake_rasa, monkeypatch, trusted):
     """A prefecture's HTTPS proxy in front: the browser's origin is https://<public host>."""
-    from assistant.triage import hash_password
+    from assistant.helpdesk.triage import hash_password
 
     if trusted:
         monkeypatch.setenv("TRUST_PROXY", "1")

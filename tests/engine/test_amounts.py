@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from assistant import amounts as A
+from assistant.eligibility import amounts as A
 from assistant.fmt import eur
-from assistant.rules import knowledge_on
+from assistant.eligibility.view import knowledge_on
 
 K = knowledge_on(dt.date(2021, 6, 1))
 

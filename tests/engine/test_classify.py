@@ -1,4 +1,4 @@
-"""Sub-axis classifier (assistant/classify.py): the cases of tests/cases/classification.yml and the
+"""Sub-axis classifier (assistant/eligibility/classify.py): the cases of tests/cases/classification.yml and the
 behaviour around them (batch = single, accents, typos, bad or huge input, exclusions, sources).
 
 The spaCy model is loaded once for the whole session (`Classifier.load()` is a cached singleton;
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.classify import SUB_AXES, Classification, Classifier
-from assistant.knowledge import KnowledgeError, load_file
+from assistant.eligibility.classify import SUB_AXES, Classification, Classifier
+from assistant.eligibility.knowledge import KnowledgeError, load_file
 
 CASES_PATH = Path(__file__).parent.parent / "cases" / "classification.yml"
 CASES = yaml.safe_load(CASES_PATH.read_text(encoding="utf-8"))

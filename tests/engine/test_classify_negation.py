@@ -1,4 +1,4 @@
-"""Negation in the sub-axis classifier (assistant/classify.py, Method step 4b; the words are data:
+"""Negation in the sub-axis classifier (assistant/eligibility/classify.py, Method step 4b; the words are data:
 `negation` in knowledge/sub_axes.yml). A cue in the scope of a negation is not counted, neither for
 its sub-axis nor for `is_digital`, and is shown in `negated` / `negated_digital`.
 
@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from assistant.classify import Classifier
+from assistant.eligibility.classify import Classifier
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import KNOWLEDGE_DIR
-from assistant.knowledge import KnowledgeError, load_file
+from assistant.eligibility.knowledge import KnowledgeError, load_file
 
 ENGINE_FILES = ["rules.yml", "amounts.yml", "contacts.yml", "faq.yml", "texts.yml"]
 DEPARTMENT_FILES = sorted(p.name for p in (KNOWLEDGE_DIR / "departements").glob("*.yml"))

@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import func, select
 
 from assistant.db import get_engine
-from assistant.referential import (
+from assistant.eligibility.referential import (
     EXTRACT_PATH, Collectivity, Referential, build_rows, epci_core, load, name_key, ref_collectivity,
     ref_meta,
 )

@@ -10,7 +10,11 @@ import pytest
 import yaml
 
 from assistant import Request, assess
-from assistant import rules as R
+from assistant.config import KNOWLEDGE_DIR
+from assistant.eligibility.evaluate import _department_findings, Facts
+from assistant.eligibility.findings import MET, NOT_MET, UNKNOWN
+from assistant.eligibility.labels import collectivity_label, sub_axis_label, SUB_AXIS_LABELS, type_label
+from assistant.eligibility.view import knowledge_on, population_cap_scope, rules_date
 from assistant.errors import InputError
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "cases" / "eligibility.yml"
@@ -19,7 +23,7 @@ CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 
 @pytest.fixture(scope="session")
 def classifier():
-    from assistant.classify import Classifier
+    from assistant.eligibility.classify import Classifier
     return Classifier.load()
 
 
@@ -114,7 +118,7 @@ class FakeReferential:
         return {"72": self.Dep("72", "Sarthe"), "68": self.Dep("68", "Haut-Rhin")}.get(str(q))
 
     def lookup(self, text, department=None):
-        from assistant.referential import LookupResult
+        from assistant.eligibility.referential import LookupResult
         return LookupResult("not_found", text)
 
 
@@ -164,9 +168,9 @@ def test_equipment_mentioned_in_a_digital_project_is_a_non_blocking_finding():
 
 
 def test_rules_date_is_clamped_to_the_guichet_window():
-    assert R.rules_date(dt.date(2030, 1, 1)) == dt.date(2022, 12, 31)
-    assert R.rules_date(dt.date(2020, 1, 1)) == dt.date(2021, 1, 25)
-    assert R.rules_date(dt.date(2022, 3, 3)) == dt.date(2022, 3, 3)
+    assert rules_date(dt.date(2030, 1, 1)) == dt.date(2022, 12, 31)
+    assert rules_date(dt.date(2020, 1, 1)) == dt.date(2021, 1, 25)
+    assert rules_date(dt.date(2022, 3, 3)) == dt.date(2022, 3, 3)
 
 
 def test_after_the_window_the_notice_is_not_blocking():
@@ -270,8 +274,8 @@ def test_flat_rate_of_the_real_communes_around_5000(commune, referential, classi
 def test_results_date_unknown_names_the_deadline_year_of_the_knowledge():
     a = _assess({"applicant_type": "syndicat", "department": "72", "as_of": "2021-06-01"})
     f = _finding(a, "results_date")
-    deadline = R.knowledge_on(dt.date(2021, 6, 1)).conditions["results_date"]["deadline"]
-    assert f["status"] == R.UNKNOWN and f"avant fin {deadline.year}" in f["message"], f
+    deadline = knowledge_on(dt.date(2021, 6, 1)).conditions["results_date"]["deadline"]
+    assert f["status"] == UNKNOWN and f"avant fin {deadline.year}" in f["message"], f
     assert "results_date" in a["missing"]
 
 
@@ -291,12 +295,12 @@ def test_sub_axis_labels_follow_the_source_headings_and_align_with_sub_axes():
     a = _assess({"applicant_type": "syndicat", "department": "72", "description": "x", "as_of": "2021-06-01"},
                 FakeClassification("3c", sub_axes=["3c", "3b"]))
     assert a["sub_axes"] == ["3c", "3b"]
-    assert a["sub_axis_label"] == R.SUB_AXIS_LABELS["3c"] == a["sub_axis_labels"][0]
-    assert a["sub_axis_labels"][1] == R.SUB_AXIS_LABELS["3b"]
+    assert a["sub_axis_label"] == SUB_AXIS_LABELS["3c"] == a["sub_axis_labels"][0]
+    assert a["sub_axis_labels"][1] == SUB_AXIS_LABELS["3b"]
     assert f"Volet {a['sub_axis_label']}" in a["summary"]
-    source = (Path(R.KNOWLEDGE_DIR) / "source" / "fitn7-axe3-guichet-departemental.txt").read_text(encoding="utf-8")
+    source = (Path(KNOWLEDGE_DIR) / "source" / "fitn7-axe3-guichet-departemental.txt").read_text(encoding="utf-8")
     headings = {line[:2]: line.lower() for line in source.splitlines() if line[:4] in ("3a -", "3b -", "3c -")}
-    for code, label in R.SUB_AXIS_LABELS.items():       # each wording is taken from its heading
+    for code, label in SUB_AXIS_LABELS.items():       # each wording is taken from its heading
         words = label.split("(", 1)[1].rstrip(")").replace("usager", "utilisateur").replace("des agents", "")
         assert words.replace("projet", "", 1).strip() in headings[code], (code, label)
     none = _assess({"applicant_type": "syndicat", "department": "72", "as_of": "2021-06-01"})
@@ -307,11 +311,11 @@ def test_sub_axis_labels_are_those_of_the_classifier_data():
     # knowledge/sub_axes.yml names each sub-axis too: one wording, not two that drift apart
     import yaml
 
-    data = yaml.safe_load((Path(R.KNOWLEDGE_DIR) / "sub_axes.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((Path(KNOWLEDGE_DIR) / "sub_axes.yml").read_text(encoding="utf-8"))
     labels = {e["id"]: e["label"] for e in data["sub_axes"]}
-    assert set(labels) == set(R.SUB_AXIS_LABELS) == {"3a", "3b", "3c"}
+    assert set(labels) == set(SUB_AXIS_LABELS) == {"3a", "3b", "3c"}
     for code, label in labels.items():
-        assert R.SUB_AXIS_LABELS[code] == f"{code} ({label[0].lower()}{label[1:]})"
+        assert SUB_AXIS_LABELS[code] == f"{code} ({label[0].lower()}{label[1:]})"
 
 
 def test_collectivity_label_is_the_one_of_the_summary_and_the_finding(referential):
@@ -346,21 +350,21 @@ def test_homonym_candidates_carry_their_labels(referential):
 
 
 def test_labels_of_a_collectivity_dict_and_of_unknown_kinds():
-    assert R.collectivity_label(None) is None and R.collectivity_label({"name": None}) is None
+    assert collectivity_label(None) is None and collectivity_label({"name": None}) is None
     d = {"name": "CC X", "type": "epci", "epci_type": None, "population": 1200, "department": "72",
          "department_name": "Sarthe"}
-    assert R.collectivity_label(d) == "CC X (EPCI, Sarthe (72), 1\u202f200 habitants)"
-    assert R.type_label("epci", "METRO") == "métropole" and R.type_label(None) is None
-    assert R.sub_axis_label("3d") == "3d" and R.sub_axis_label(None) is None
+    assert collectivity_label(d) == "CC X (EPCI, Sarthe (72), 1\u202f200 habitants)"
+    assert type_label("epci", "METRO") == "métropole" and type_label(None) is None
+    assert sub_axis_label("3d") is None and sub_axis_label(None) is None
 
 
 # --- the Haut-Rhin population cap: its scope is data (population_below_applies_to) ----------------
 
 def test_haut_rhin_cap_scope_is_read_from_the_settings():
-    k = R.knowledge_on(dt.date(2021, 6, 1))
+    k = knowledge_on(dt.date(2021, 6, 1))
     s = k.departments["68"]
     assert s["population_below"] == 100000
-    assert R.population_cap_scope(s) == {"commune", "epci"}
+    assert population_cap_scope(s) == {"commune", "epci"}
     assert "population_below_applies_to" in s["interpretation"]
     quote = next(r for r in s["rules"] if r["id"] == "departement_68_applicants")["source"]["quote"]
     assert "communes and EPCI" in quote and "100 000" in quote
@@ -405,42 +409,42 @@ _MADE_UP_SETTINGS = """settings:
 def _made_up_settings(tmp_path, scope=""):
     import shutil
     from assistant.config import KNOWLEDGE_DIR
-    from assistant.knowledge import load_file
+    from assistant.eligibility.knowledge import load_file
     shutil.copytree(KNOWLEDGE_DIR / "source", tmp_path / "source", dirs_exist_ok=True)
     (tmp_path / "99.yml").write_text(_MADE_UP_SETTINGS.format(scope=scope), encoding="utf-8")
     return load_file("99.yml", tmp_path)["settings"]
 
 
 def _cap(settings, applicant_type, population):
-    k = R.knowledge_on(dt.date(2021, 6, 1))
-    f = R.Facts(applicant_type=applicant_type, population=population, department_code="99")
-    found = [x for x in R._department_findings(f, settings, k.applicant_types[applicant_type])
+    k = knowledge_on(dt.date(2021, 6, 1))
+    f = Facts(applicant_type=applicant_type, population=population, department_code="99")
+    found = [x for x in _department_findings(f, settings, k.applicant_types[applicant_type])
              if x.rule == "department_population_cap"]
     return found[0].status if found else None
 
 
 def test_without_a_scope_the_cap_applies_to_every_type_eligible_nationally(tmp_path):
     s = _made_up_settings(tmp_path)
-    assert "population_below_applies_to" not in s and R.population_cap_scope(s) is None
-    assert _cap(s, "departement", 770738) == R.NOT_MET
-    assert _cap(s, "commune", 5000) == R.MET
-    assert _cap(s, "association", None) == R.UNKNOWN       # population not in the referential: to confirm
+    assert "population_below_applies_to" not in s and population_cap_scope(s) is None
+    assert _cap(s, "departement", 770738) == NOT_MET
+    assert _cap(s, "commune", 5000) == MET
+    assert _cap(s, "association", None) == UNKNOWN       # population not in the referential: to confirm
     assert _cap(s, "entreprise", None) is None              # not eligible anyway: no cap finding
 
 
 def test_with_a_scope_the_cap_skips_the_other_types(tmp_path):
     s = _made_up_settings(tmp_path, "  population_below_applies_to: [commune]\n")
-    assert _cap(s, "commune", 150000) == R.NOT_MET
+    assert _cap(s, "commune", 150000) == NOT_MET
     assert _cap(s, "departement", 770738) is None and _cap(s, "epci", 150000) is None
 
 
 @pytest.mark.parametrize("bad", ["commune", "[]", "[commune, martien]", "[1, 2]"])
 def test_a_bad_cap_scope_is_refused(bad, tmp_path):
-    from assistant.knowledge import KnowledgeError
+    from assistant.eligibility.knowledge import KnowledgeError
     s = _made_up_settings(tmp_path, f"  population_below_applies_to: {bad}\n")
-    known = set(R.knowledge_on(dt.date(2021, 6, 1)).applicant_types)
+    known = set(knowledge_on(dt.date(2021, 6, 1)).applicant_types)
     with pytest.raises(KnowledgeError, match="population_below_applies_to"):
-        R.population_cap_scope(s, known, where="99.yml")
+        population_cap_scope(s, known, where="99.yml")
 
 
 def test_answer_names_the_missing_items_and_the_negated_cues(referential, classifier):

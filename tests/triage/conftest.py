@@ -19,8 +19,8 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-import assistant.cases as cases_module
-from assistant.cases import CaseStore
+import assistant.helpdesk.cases as cases_module
+from assistant.helpdesk.cases import CaseStore
 
 _START_URL = os.environ.get("DATABASE_URL")  # before the root conftest swaps it, when loaded early
 

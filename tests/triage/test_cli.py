@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from assistant.cases import CaseStore
+from assistant.helpdesk.cases import CaseStore
 from assistant.cli import main
 from assistant.db import get_engine
-from assistant.triage import verify_password
+from assistant.helpdesk.triage import verify_password
 
 from .helpers import add_event, assessment, events_table
 
@@ -48,7 +48,7 @@ def test_show_status_note(cli_store, capsys):
     assert main(["triage", "show", str(case_id)]) == 0
     out = capsys.readouterr().out
     assert "Téléphonie" in out and "Usager : Bonjour l'assistant" in out
-    from assistant.rules import SUB_AXIS_LABELS
+    from assistant.eligibility.labels import SUB_AXIS_LABELS
     assert SUB_AXIS_LABELS["3c"] in out and "Type" in out and "commune" in out
     assert "statut nouveau → en cours : Appel lundi" in out and "Pièces reçues" in out
     assert "« L'enveloppe à la main des préfets" in out or "5000 habitants" in out

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assistant.cases import CaseStore, cases_table, current_revision, head_revision, migrate, metadata, notes_table
-from assistant.triage import CSV_COLUMNS, Filter, queue, to_csv
+from assistant.helpdesk.cases import CaseStore, cases_table, current_revision, head_revision, migrate, metadata, notes_table
+from assistant.helpdesk.triage import CSV_COLUMNS, Filter, queue, to_csv
 
 from .helpers import add_event, assessment, events_table
 

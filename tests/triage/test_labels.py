@@ -1,4 +1,4 @@
-"""The triage shows the engine's French labels (assistant/rules.py), computed from the codes the
+"""The triage shows the engine's French labels (assistant/eligibility/labels.py), computed from the codes the
 case keeps: queue JSON, case detail, page filters, CSV (codes kept, labels appended). Cases from
 before the labels, and rows holding unknown codes, render with "—" and never crash."""
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from assistant import rules as R
-from assistant.cases import cases_table
-from assistant.triage import (CSV_COLUMNS, NO_VALUE, PriorityRules, case_to_dict, eligibility_label,
+from assistant.eligibility import labels
+from assistant.helpdesk.cases import cases_table
+from assistant.helpdesk.triage import (CSV_COLUMNS, NO_VALUE, PriorityRules, case_to_dict, eligibility_label,
                               hash_password, queue, sub_axis_label, sub_axis_short_label, to_csv,
                               type_label)
 from web.triage import TriageSettings, setup
@@ -52,7 +52,7 @@ def _insert_raw(engine, conv, **values):
 
 @pytest.mark.parametrize("code", ["3a", "3b", "3c"])
 def test_sub_axis_labels_are_the_engines(code):
-    full = R.sub_axis_label(code)
+    full = labels.sub_axis_label(code)
     assert sub_axis_label(code) == full
     short = sub_axis_short_label(code)
     head, text = short.split(" – ", 1)
@@ -66,7 +66,7 @@ def test_short_label_of_3b_is_whole_and_3c_is_cut_at_a_word():
     assert sub_axis_short_label("3b") == "3b – formation au numérique des agents"
     short = sub_axis_short_label("3c")
     assert short.endswith("…") and not short.endswith(" …")
-    assert R.sub_axis_label("3c").startswith(short[:-1].replace(" – ", " (") + " ")
+    assert labels.sub_axis_label("3c").startswith(short[:-1].replace(" – ", " (") + " ")
 
 
 @pytest.mark.parametrize("code", [None, "", "9z", HOSTILE])
@@ -77,8 +77,8 @@ def test_unknown_or_missing_codes_give_a_dash(code):
 
 
 def test_type_and_eligibility_labels():
-    assert type_label("commune") == R.type_label("commune") == "commune"
-    assert type_label("epci", "CC") == R.type_label("epci", "CC") == "communauté de communes"
+    assert type_label("commune") == labels.type_label("commune") == "commune"
+    assert type_label("epci", "CC") == labels.type_label("epci", "CC") == "communauté de communes"
     assert type_label("epci") == "EPCI"
     assert type_label("departement") == "département"
     assert [eligibility_label(c) for c in ("eligible", "not_eligible", "to_confirm")] == [
@@ -93,7 +93,7 @@ def test_case_dict_carries_labels_next_to_codes(store):
     a = assessment(sub_axis="3b", ctype="departement", eligibility="not_eligible", name="Sarthe")
     case_id = store.record("dep", "rest", {}, a)
     d = case_to_dict(store.get(case_id), with_details=True)
-    assert d["sub_axis"] == "3b" and d["sub_axis_label"] == R.sub_axis_label("3b")
+    assert d["sub_axis"] == "3b" and d["sub_axis_label"] == labels.sub_axis_label("3b")
     assert d["sub_axis_short_label"] == "3b – formation au numérique des agents"
     assert d["collectivity"]["type"] == "departement"
     assert d["collectivity"]["type_label"] == "département"
@@ -106,9 +106,9 @@ def test_case_recorded_from_an_answer_with_label_keys_still_uses_the_engine(stor
     a["collectivity"].update(label="CC du Test (communauté de communes)", epci_type="CC",
                              type_label="communauté de communes")
     d = case_to_dict(store.get(store.record("epci", "rest", {}, a)))
-    assert d["sub_axis_label"] == R.sub_axis_label("3c")
+    assert d["sub_axis_label"] == labels.sub_axis_label("3c")
     # the EPCI's kind is kept (migration 0002): named as the engine names it
-    assert d["collectivity"]["type_label"] == "communauté de communes" == R.type_label("epci", "CC")
+    assert d["collectivity"]["type_label"] == "communauté de communes" == labels.type_label("epci", "CC")
 
 
 def test_an_epci_case_from_before_migration_0002_reads_epci(store, engine):
@@ -145,7 +145,7 @@ def test_csv_keeps_code_columns_in_place_and_appends_label_columns(store, engine
     by_conv = {r[col["Conversation"]]: r for r in rows[1:]}
     epci = by_conv["c-epci"]
     assert (epci[col["Type"]], epci[col["Type (libellé)"]]) == ("epci", "EPCI")
-    assert (epci[col["Sous-axe"]], epci[col["Sous-axe (libellé)"]]) == ("3b", R.sub_axis_label("3b"))
+    assert (epci[col["Sous-axe"]], epci[col["Sous-axe (libellé)"]]) == ("3b", labels.sub_axis_label("3b"))
     assert epci[col["Éligibilité"]] == "éligible"
     odd = by_conv["c-odd"]
     assert odd[col["Type"]] == HOSTILE and odd[col["Type (libellé)"]] == "—"
@@ -182,7 +182,7 @@ def test_page_filters_show_labels_and_send_codes(store, password_hash):
         data = await (await client.get("/triage/api/cases?sub_axis=3b")).json()
         assert [c["sub_axis"] for c in data["cases"]] == ["3b"]
         case = data["cases"][0]
-        assert case["sub_axis_label"] == R.sub_axis_label("3b")
+        assert case["sub_axis_label"] == labels.sub_axis_label("3b")
         assert case["sub_axis_short_label"] == "3b – formation au numérique des agents"
         assert case["collectivity"]["type_label"] == "EPCI"
         assert case["eligibility_label"] == "éligible"

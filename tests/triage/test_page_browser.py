@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from assistant.triage import hash_password
+from assistant.helpdesk.triage import hash_password
 from web.triage import TriageSettings, setup
 
 from .helpers import add_event, assessment, events_table
@@ -161,9 +161,9 @@ def test_triage_page_with_the_keyboard(site, page, store, engine):
 def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
     import sqlalchemy as sa
 
-    from assistant import rules as R
-    from assistant.cases import cases_table
-    from assistant.triage import sub_axis_short_label
+    from assistant.eligibility import labels
+    from assistant.helpdesk.cases import cases_table
+    from assistant.helpdesk.triage import sub_axis_short_label
 
     store.record("conv-3c", "rest", {}, assessment(sub_axis="3c", ctype="epci", name="CC Test",
                                                    eligibility="not_eligible"))
@@ -186,7 +186,7 @@ def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
     cells = row.locator("td")
     assert "EPCI" in cells.nth(2).inner_text() and "epci" not in cells.nth(2).inner_text()
     assert cells.nth(4).inner_text() == sub_axis_short_label("3c")
-    assert cells.nth(4).get_attribute("title") == R.sub_axis_label("3c")
+    assert cells.nth(4).get_attribute("title") == labels.sub_axis_label("3c")
     assert cells.nth(5).inner_text() == "non éligible"
     odd = rows.filter(has_text="Inconnue").locator("td")
     assert odd.nth(4).inner_text() == "—" and odd.nth(5).inner_text() == "—"
@@ -196,7 +196,7 @@ def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
     row.locator("th button").click()
     page.wait_for_selector("#detail:not([hidden])")
     detail = page.inner_text("#detail-body")
-    assert R.sub_axis_label("3c") in detail and "non éligible" in detail
+    assert labels.sub_axis_label("3c") in detail and "non éligible" in detail
     assert "Type\nEPCI" in detail or "Type\tEPCI" in detail
     page.click("#close-detail")
     rows.filter(has_text="Inconnue").locator("th button").click()

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assistant.cases import cases_table
+from assistant.helpdesk.cases import cases_table
 from assistant.errors import InputError
-from assistant.knowledge import load_file
+from assistant.eligibility.knowledge import load_file
 from assistant.text import fold
-from assistant.triage import Filter, PriorityRules, queue
+from assistant.helpdesk.triage import Filter, PriorityRules, queue
 
 from .helpers import assessment
 

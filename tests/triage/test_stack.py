@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cases import CaseStore
+from assistant.helpdesk.cases import CaseStore
 from assistant.db import get_engine
-from assistant.triage import Filter, hash_password, queue
+from assistant.helpdesk.triage import Filter, hash_password, queue
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "fitn7.tar.gz"

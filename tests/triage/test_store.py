@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assistant.cases import CaseStore, cases_table, notes_table
+from assistant.helpdesk.cases import CaseStore, cases_table, notes_table
 from assistant.errors import InputError
 
 from .helpers import add_event, assessment, events_table
@@ -154,7 +154,7 @@ def test_concurrent_records_of_one_conversation_make_one_case(store, engine):
 
 def test_first_use_migrates_safely_from_concurrent_processes(db_url):
     url = db_url  # a fresh database, not migrated yet (SQLite file lock, PostgreSQL advisory lock)
-    code = ("import sys; from assistant.cases import CaseStore; "
+    code = ("import sys; from assistant.helpdesk.cases import CaseStore; "
             "print(CaseStore.default().record('conv-' + sys.argv[1], 'rest', {}, None, 'x'))")
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], cwd=ROOT, env=env,

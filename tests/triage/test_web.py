@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from assistant.triage import hash_password
+from assistant.helpdesk.triage import hash_password
 from web.triage import COOKIE, STATE, TriageSettings, make_session, setup, valid_session
 
 from .helpers import add_event, assessment, events_table
@@ -221,7 +221,7 @@ def test_assets_are_local(store, password_hash):
 
 
 def test_database_errors_are_french_and_logged_without_data(tmp_path, password_hash, caplog):
-    from assistant.cases import CaseStore
+    from assistant.helpdesk.cases import CaseStore
     from assistant.db import get_engine
 
     db = tmp_path / "broken.sqlite"

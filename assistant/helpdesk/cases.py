@@ -1,6 +1,6 @@
 """Store of the helpdesk cases (issue 5): every completed assessment and every hand-off.
 
-    from assistant.cases import CaseStore
+    from assistant.helpdesk.cases import CaseStore
     store = CaseStore.default()          # DATABASE_URL through assistant.db; migrated on first use
     case_id = store.record(conversation_id, channel, request, assessment, handoff_reason=None)
 
@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, NoSuchTableError, OperationalError, ProgrammingError
 
-from .config import ROOT, VAR_DIR
-from .errors import InputError
+from ..config import ROOT, VAR_DIR
+from ..errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -348,7 +348,7 @@ class CaseStore:
 
     @classmethod
     def default(cls) -> "CaseStore":
-        from .db import get_engine
+        from ..db import get_engine
 
         return cls(get_engine())
 
@@ -468,7 +468,7 @@ class CaseStore:
         return self.get(row.id) if row else None
 
     def select(self, where: list | None = None) -> list[Case]:
-        """Cases matching SQL conditions on `cases_table` (see assistant.triage.Filter)."""
+        """Cases matching SQL conditions on `cases_table` (see assistant.helpdesk.triage.Filter)."""
         self._ensure()
         query = sa.select(cases_table)
         for cond in where or []:

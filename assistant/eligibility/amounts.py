@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fmt import eur, integer
-from .text import fold
+from ..fmt import eur, integer
+from ..text import fold
 
 CATEGORIES = ("equipment_agents", "licence_non_eu", "staff", "other")
 
@@ -147,7 +147,7 @@ def eligible_cost(budget: float | None, expenses: list[Expense], categorizer: Ex
 def compute(sub_axis: str | None, *, applicant_type: str | None, epci_type: str | None,
             population: int | None, budget: float | None, expenses: list[Expense],
             knowledge: Any, settings: dict | None) -> AmountResult:
-    """The amount for one request. `knowledge` is an assistant.rules.Knowledge."""
+    """The amount for one request. `knowledge` is an assistant.eligibility.view.Knowledge."""
     staff_excluded = bool(settings and "staff" in (settings.get("excluded_expense_categories") or []))
     dept_name = settings.get("name") if settings else None
     cost, excluded, budget_used = eligible_cost(budget, expenses, knowledge.categorizer,

@@ -51,9 +51,9 @@ from pathlib import Path
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Engine
 
-from .config import KNOWLEDGE_DIR
-from .db import get_engine
-from .text import fold
+from ..config import KNOWLEDGE_DIR
+from ..db import get_engine
+from ..text import fold
 
 EXTRACT_PATH = KNOWLEDGE_DIR / "referential" / "referential.json.gz"
 SCHEMA_VERSION = "2"   # bump when the tables or build_rows() change: load() then rebuilds them

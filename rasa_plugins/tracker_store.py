@@ -20,7 +20,7 @@ On SQLite the store also turns on WAL with `synchronous=NORMAL` (a commit no lon
 a disk flush; a power cut may lose the last commits, never corrupt the file).
 
 Used by endpoints.yml, endpoints.postgres.yml and tests/stack.py as
-`type: actions.tracker_store.CachedSQLTrackerStore` (with the usual SQL keys, plus `cache_size`).
+`type: rasa_plugins.tracker_store.CachedSQLTrackerStore` (with the usual SQL keys, plus `cache_size`).
 Rasa, when it cannot import a custom store, silently falls back to memory: tests/actions
 check that this one is what the server uses. The class is defined on first access, so that the
 action server (which imports every module of this package) never imports Rasa's core from here.

@@ -2,7 +2,7 @@
 
 Request.from_dict validates and normalises the input (French InputError); assess() resolves the
 collectivity in the referential, classifies the description, evaluates the rules of knowledge/
-(assistant.rules), computes the amount (assistant.amounts) and writes the advice and a summary.
+(assistant.eligibility.evaluate), computes the amount (assistant.eligibility.amounts) and writes the advice and a summary.
 """
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from . import amounts as amounts_mod
-from . import rules as R
-from .errors import InputError
-from .fmt import eur
-from .text import fold
+from .evaluate import evaluate, Facts
+from .findings import _src, Finding, MET, missing_inputs, NOT_MET, UNKNOWN, verdict
+from .labels import collectivity_label, fr_date, sub_axis_label, type_label
+from .referential import TYPES as REFERENTIAL_TYPES
+from .view import Knowledge, knowledge_on, rules_date, text
+from ..errors import InputError
+from ..fmt import eur
+from ..text import fold
 
 MAX_TEXT = 300            # names, département, labels
 MAX_DESCRIPTION = 5000    # free-text description of the project
@@ -156,7 +160,7 @@ class Request:
     def from_dict(cls, d: Any) -> "Request":
         if not isinstance(d, dict):
             raise InputError("La demande doit être un objet JSON (des paires « clé : valeur »).")
-        max_budget = R.knowledge_on(R.rules_date(dt.date.today())).max_budget
+        max_budget = knowledge_on(rules_date(dt.date.today())).max_budget
         r = cls()
         r.collectivity = _text(d.get("collectivity"), "collectivity")
         dep = d.get("department")
@@ -234,7 +238,7 @@ def _expenses(value: Any, max_budget: float) -> list[amounts_mod.Expense]:
 @dataclass
 class Assessment:
     eligibility: str
-    findings: list[R.Finding]
+    findings: list[Finding]
     missing: list[str]
     sub_axis: str | None
     sub_axes: list[str]
@@ -260,9 +264,9 @@ class Assessment:
             "missing": list(self.missing),
             "missing_labels": [MISSING_LABELS.get(m, m) for m in self.missing],
             "sub_axis": self.sub_axis,
-            "sub_axis_label": R.sub_axis_label(self.sub_axis),
+            "sub_axis_label": sub_axis_label(self.sub_axis),
             "sub_axes": list(self.sub_axes),
-            "sub_axis_labels": [R.sub_axis_label(s) for s in self.sub_axes],
+            "sub_axis_labels": [sub_axis_label(s) for s in self.sub_axes],
             "sub_axis_scores": dict(self.sub_axis_scores),
             "sub_axis_evidence": dict(self.sub_axis_evidence),
             "sub_axis_negated": dict(self.sub_axis_negated),
@@ -318,9 +322,9 @@ def assess_many(requests: Iterable[Request], *, referential: Any = None, classif
 def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     today = dt.date.today()
     as_of = req.as_of or today
-    on = R.rules_date(as_of)
-    k = R.knowledge_on(on)
-    f = R.Facts(collectivity_query=req.collectivity, department_query=req.department,
+    on = rules_date(as_of)
+    k = knowledge_on(on)
+    f = Facts(collectivity_query=req.collectivity, department_query=req.department,
                 declared_type=req.applicant_type, funded_only=req.funded_only_by_local_authorities,
                 description=req.description, decision_level_sponsor=req.decision_level_sponsor,
                 results_date=req.results_date)
@@ -329,7 +333,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     if req.department:
         dep = ref.department(req.department)
         f.department_invalid = dep is None
-    declared_only = req.applicant_type is not None and req.applicant_type not in R.REFERENTIAL_TYPES
+    declared_only = req.applicant_type is not None and req.applicant_type not in REFERENTIAL_TYPES
     result = None
     if req.collectivity:
         result = ref.lookup(req.collectivity, department=dep.code if dep else None)
@@ -382,7 +386,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         if req.sub_axis not in sub_axes:
             sub_axes = [req.sub_axis] + sub_axes
 
-    findings = R.evaluate(f, k)
+    findings = evaluate(f, k)
     settings = k.settings_for(f.department_code, f.region_code)
 
     amount = amounts_mod.compute(f.sub_axis, applicant_type=f.applicant_type, epci_type=f.epci_type,
@@ -390,8 +394,8 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
                                  knowledge=k, settings=settings)
     if amount.excluded_expenses:
         findings.append(_expenses_finding(amount, k))
-    eligibility = R.eligibility(findings)
-    missing = R.missing(findings, ["budget_eur"] if amount.needs_budget else [])
+    eligibility = verdict(findings)
+    missing = missing_inputs(findings, ["budget_eur"] if amount.needs_budget else [])
     if eligibility == "not_eligible":
         missing = []
 
@@ -402,14 +406,14 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         collectivity = {"code": None, "siren": None, "name": None, "type": f.applicant_type,
                         "epci_type": None, "population": None, "department": f.department_code,
                         "department_name": f.department_name, "query": req.collectivity,
-                        "label": None, "type_label": R.type_label(f.applicant_type),
+                        "label": None, "type_label": type_label(f.applicant_type),
                         "candidates": [_labelled(c) for c in f.candidates[:20]]}
 
     dept_settings = None
     if settings:
         dept_settings = {"department": f.department_code or None, "region": f.region_code,
                          "name": settings["name"], "url": settings.get("url"),
-                         "source": R._src(settings), "notes": list(settings.get("notes") or []),
+                         "source": _src(settings), "notes": list(settings.get("notes") or []),
                          "envelope_eur": settings.get("envelope_eur")}
 
     contacts = _contacts(f, k, sub_axes, settings)
@@ -430,7 +434,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
 def _labelled(c: Any) -> dict:
     """A collectivity of the referential as in the contract, with its French labels: `label`
     ("Mamers (commune, Sarthe (72), 4 996 habitants)", as in the summary) and `type_label`."""
-    return {**c.to_dict(), "label": R.collectivity_label(c), "type_label": R.type_label(c.type, c.epci_type)}
+    return {**c.to_dict(), "label": collectivity_label(c), "type_label": type_label(c.type, c.epci_type)}
 
 
 def load_application_url() -> str:
@@ -443,18 +447,18 @@ def _excluded_items(amount: amounts_mod.AmountResult) -> str:
     return "; ".join(f"{x['label']} ({eur(x['amount_eur'])})" for x in amount.excluded_expenses)
 
 
-def _expenses_finding(amount: amounts_mod.AmountResult, k: R.Knowledge) -> R.Finding:
+def _expenses_finding(amount: amounts_mod.AmountResult, k: Knowledge) -> Finding:
     total = sum(x["amount_eur"] for x in amount.excluded_expenses)
     cats = {x["category"] for x in amount.excluded_expenses}
     src_entry = k.restrictions.get("equipment_agents" if "equipment_agents" in cats else "licence_non_eu")
     names = _excluded_items(amount)
-    return R.Finding("excluded_expenses", R.MET,
+    return Finding("excluded_expenses", MET,
                      f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}. "
                      "Le reste du projet peut être financé.",
-                     R._src(src_entry), {"excluded_eur": total, "categories": sorted(cats)}, required=False)
+                     _src(src_entry), {"excluded_eur": total, "categories": sorted(cats)}, required=False)
 
 
-def prefecture_name(k: R.Knowledge, code: str | None, name: str | None) -> str:
+def prefecture_name(k: Knowledge, code: str | None, name: str | None) -> str:
     if code and code in k.prefecture_names:
         return k.prefecture_names[code]
     if not name:
@@ -465,7 +469,7 @@ def prefecture_name(k: R.Knowledge, code: str | None, name: str | None) -> str:
     return f"Préfecture {article} {name}"
 
 
-def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | None) -> list[dict]:
+def _contacts(f: Facts, k: Knowledge, sub_axes: list[str], settings: dict | None) -> list[dict]:
     out = []
     directory = k.contact_prefecture["directory_url"]
     if f.department_code or not f.region_code:
@@ -496,40 +500,40 @@ def _contacts(f: R.Facts, k: R.Knowledge, sub_axes: list[str], settings: dict | 
     return out
 
 
-def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings: list[R.Finding],
+def _advice(req: Request, f: Facts, k: Knowledge, eligibility: str, findings: list[Finding],
             amount: amounts_mod.AmountResult, sub_axes: list[str], settings: dict | None,
             as_of: dt.date) -> list[str]:
     out: list[str] = []
     g = k.guichet
-    dates = {"opening": R.fr_date(g["opening_date"]), "deadline_year": g["results_deadline"].year}
+    dates = {"opening": fr_date(g["opening_date"]), "deadline_year": g["results_deadline"].year}
     if as_of > g["valid_to"]:
-        out.append(R.text(k, "advice_window_closed", **dates))
+        out.append(text(k, "advice_window_closed", **dates))
     elif as_of < g["valid_from"]:
-        out.append(R.text(k, "advice_window_not_open", **dates))
+        out.append(text(k, "advice_window_not_open", **dates))
     by_rule = {fd.rule: fd for fd in findings}
     if eligibility == "not_eligible":
-        reasons = " ".join(fd.message for fd in findings if fd.status == R.NOT_MET and fd.required)
-        out.append(R.text(k, "advice_not_eligible", reasons=reasons))
+        reasons = " ".join(fd.message for fd in findings if fd.status == NOT_MET and fd.required)
+        out.append(text(k, "advice_not_eligible", reasons=reasons))
         return out
     if settings:
         out.extend(settings.get("notes") or [])
     sponsor = by_rule.get("decision_level_sponsor")
-    if sponsor is None or sponsor.status != R.MET:
-        out.append(R.text(k, "advice_sponsor_prepare"))
+    if sponsor is None or sponsor.status != MET:
+        out.append(text(k, "advice_sponsor_prepare"))
     else:
-        out.append(R.text(k, "advice_sponsor_attach"))
-    out.append(R.text(k, "advice_planning", **dates))
+        out.append(text(k, "advice_sponsor_attach"))
+    out.append(text(k, "advice_planning", **dates))
     if amount.kind == "up_to_cost" or req.budget_eur is None:
-        out.append(R.text(k, "advice_budget"))
+        out.append(text(k, "advice_budget"))
     if amount.excluded_expenses:
-        out.append(R.text(k, "advice_remove_excluded", items=_excluded_items(amount)))
+        out.append(text(k, "advice_remove_excluded", items=_excluded_items(amount)))
     if len(sub_axes) > 1:
-        out.append(R.text(k, "advice_one_file_per_sub_axis", sub_axes=", ".join(sub_axes)))
+        out.append(text(k, "advice_one_file_per_sub_axis", sub_axes=", ".join(sub_axes)))
     if f.sub_axis:
         crit = next((e for e in k.faq if e.get("sub_axis") == f.sub_axis), None)
         if crit:
             criteria = " ".join(crit["answer"].split())
-            out.append(R.text(k, "advice_criteria", sub_axis=f.sub_axis,
+            out.append(text(k, "advice_criteria", sub_axis=f.sub_axis,
                               criteria=criteria[0].lower() + criteria[1:]))
     contracting = k.procedure.get("contracting")
     if contracting:
@@ -540,16 +544,16 @@ def _advice(req: Request, f: R.Facts, k: R.Knowledge, eligibility: str, findings
     return out
 
 
-def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
+def _summary(a: Assessment, f: Facts, match: Any) -> str:
     parts = []
     if match is not None:
-        who = R.collectivity_label(match)
+        who = collectivity_label(match)
     elif f.collectivity_query:
         who = f"« {f.collectivity_query} »"
         if f.applicant_type:
-            who += f" ({R.type_label(f.applicant_type)})"
+            who += f" ({type_label(f.applicant_type)})"
     elif f.applicant_type:
-        who = f"Un candidat de type {R.type_label(f.applicant_type)}"
+        who = f"Un candidat de type {type_label(f.applicant_type)}"
     else:
         who = "Un candidat non identifié"
     if f.department_name and (match is None or match.type in ("region",)):
@@ -558,7 +562,7 @@ def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
                "to_confirm": "éligibilité à confirmer"}[a.eligibility]
     parts.append(f"{who} : {verdict}.")
     if a.sub_axis:
-        p = f"Volet {R.sub_axis_label(a.sub_axis)}"
+        p = f"Volet {sub_axis_label(a.sub_axis)}"
         if len(a.sub_axes) > 1:
             p += " ; le projet touche aussi " + ", ".join(s for s in a.sub_axes if s != a.sub_axis)
         parts.append(p + ".")
@@ -567,10 +571,10 @@ def _summary(a: Assessment, f: R.Facts, match: Any) -> str:
         parts.append(f"Projet : {d}")
         if not parts[-1].endswith((".", "…", "!", "?")):
             parts[-1] += "."
-    failed = [fd.message for fd in a.findings if fd.status == R.NOT_MET and fd.required]
+    failed = [fd.message for fd in a.findings if fd.status == NOT_MET and fd.required]
     if failed:
         parts.append("Motifs : " + " ".join(failed))
-    unsure = [fd.message for fd in a.findings if fd.status == R.UNKNOWN and not fd.missing]
+    unsure = [fd.message for fd in a.findings if fd.status == UNKNOWN and not fd.missing]
     if unsure and a.eligibility != "not_eligible":
         parts.append("À confirmer : " + " ".join(unsure))
     if a.amount.get("eur") is not None and a.eligibility != "not_eligible":

@@ -1,4 +1,4 @@
-"""actions/tracker_store.py: Rasa's SQL rows, without rebuilding the conversation it just saved.
+"""rasa_plugins/tracker_store.py: Rasa's SQL rows, without rebuilding the conversation it just saved.
 
 Every test checks the database with Rasa's own SQLTrackerStore (what a restarted server, another
 instance or the triage transcript reads), never only the cache.
@@ -14,7 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
-from actions import tracker_store
+from rasa_plugins import tracker_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,10 +194,10 @@ def test_endpoint_files_name_this_store():
     # Rasa silently falls back to an in-memory store when it cannot import a custom one
     for name in ("endpoints.yml", "endpoints.postgres.yml"):
         text = (ROOT / name).read_text(encoding="utf-8")
-        assert "type: actions.tracker_store.CachedSQLTrackerStore" in text
+        assert "type: rasa_plugins.tracker_store.CachedSQLTrackerStore" in text
     from rasa.shared.utils.common import class_from_module_path
 
-    cls = class_from_module_path("actions.tracker_store.CachedSQLTrackerStore")
+    cls = class_from_module_path("rasa_plugins.tracker_store.CachedSQLTrackerStore")
     assert issubclass(cls, SQLTrackerStore)
     with pytest.raises(AttributeError):
         tracker_store.NoSuchStore  # noqa: B018

@@ -2,7 +2,7 @@
 
 Interface
 ---------
-    from assistant.classify import Classifier
+    from assistant.eligibility.classify import Classifier
     clf = Classifier.load()                 # cached: one per process (CLI, Rasa action server)
     c = clf.classify("Création d'un service en ligne et formation des agents")
     c.sub_axis     -> "3c"                  # main sub-axis, or None
@@ -110,7 +110,7 @@ from typing import Iterable
 import numpy as np
 
 from .knowledge import load_cached, load_file
-from .text import fold
+from ..text import fold
 
 SUB_AXES = ("3a", "3b", "3c")
 KNOWLEDGE_FILE = "sub_axes.yml"

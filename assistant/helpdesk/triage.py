@@ -30,10 +30,10 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .cases import STATUSES, Case, CaseStore, cases_table, normalize_status
-from .errors import InputError
-from .fmt import eur
-from .knowledge import load_cached
-from . import rules as R
+from ..errors import InputError
+from ..fmt import eur
+from ..eligibility.knowledge import load_cached
+from ..eligibility import labels
 
 try:
     PARIS = ZoneInfo("Europe/Paris")
@@ -56,12 +56,12 @@ def eligibility_label(code: str | None) -> str:
     return ELIGIBILITIES.get(code, NO_VALUE)
 
 
-# The labels below are the engine's (assistant/rules.py), computed from the codes stored in the
+# The labels below are the engine's (assistant/eligibility/labels.py), computed from the codes stored in the
 # case (the case table keeps codes only): same wording as the chat, the widget and the summary.
 
 def sub_axis_label(code: str | None) -> str:
     """The engine's label ("3b (formation au numérique des agents)"); "—" for None or unknown."""
-    return R.sub_axis_label(code) if code in R.SUB_AXIS_LABELS else NO_VALUE
+    return labels.sub_axis_label(code) or NO_VALUE
 
 
 def sub_axis_short_label(code: str | None, limit: int = SHORT_SUB_AXIS_CHARS) -> str:
@@ -80,9 +80,7 @@ def sub_axis_short_label(code: str | None, limit: int = SHORT_SUB_AXIS_CHARS) ->
 def type_label(applicant_type: str | None, epci_type: str | None = None) -> str:
     """The engine's name of a kind of collectivity ("commune", "communauté de communes" when the
     EPCI's kind is known, else "EPCI"); "—" for None or an unknown code."""
-    if applicant_type not in R.TYPE_LABELS:
-        return NO_VALUE
-    return R.type_label(applicant_type, epci_type) or NO_VALUE
+    return labels.type_label(applicant_type, epci_type) or NO_VALUE
 
 
 def case_type_label(case: Case) -> str:
@@ -146,7 +144,7 @@ class PriorityRules:
     """knowledge/triage.yml in force on a date."""
 
     def __init__(self, data: Mapping, on: dt.date | None = None):
-        from .knowledge import in_force
+        from ..eligibility.knowledge import in_force
 
         on = on or dt.date.today()
         self.tiers = [t for t in data["tiers"] if in_force(t, on)]

@@ -1,11 +1,11 @@
-"""actions/parsing.py: amounts, dates, counts, yes/no, roles and spans said in words or digits."""
+"""assistant/reading/parsing.py: amounts, dates, counts, yes/no, roles and spans said in words or digits."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from actions import parsing as P
+from assistant.reading import parsing as P
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -14,7 +14,7 @@ import calendar
 import datetime as dt
 import re
 
-from assistant.text import fold
+from ..text import fold
 
 MAX_TEXT = 2000  # longer texts are cut before the regular expressions run
 

@@ -1,184 +1,19 @@
 """Eligibility findings of FITN7 axe 3, from the knowledge YAML (no rule is written in code).
 
-Each finding is three-valued (met / not_met / unknown) or not_applicable, names its rule, says why
-in plain French, cites its source and lists the request keys it still needs (`missing`).
+`evaluate(facts, knowledge) -> [Finding]`: the facts are what assess.py resolved from the request,
+the referential and the classifier; the knowledge is the dated view (view.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from .amounts import ExpenseCategorizer
-from .config import KNOWLEDGE_DIR
-from .fmt import integer
-from .knowledge import KnowledgeError, in_force, load_cached
-
-MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
-
-# The order in which the dialogue asks for missing inputs (request key names).
-MISSING_ORDER = ("collectivity", "department", "applicant_type", "funded_only_by_local_authorities",
-                 "description", "decision_level_sponsor", "results_date", "budget_eur")
-
-# Applicant types the referential can identify (the others are declared by the applicant).
-REFERENTIAL_TYPES = ("commune", "epci", "departement", "region", "com")
-
-TYPE_LABELS = {
-    "commune": "commune", "departement": "département", "region": "région",
-    "com": "collectivité d'outre-mer", "epci": "EPCI", "syndicat": "syndicat",
-    "personne_morale": "personne morale", "association": "association", "entreprise": "entreprise",
-    "etat": "service de l'État", "particulier": "particulier",
-    "laboratoire_innovation": "laboratoire d'innovation territoriale",
-}
-EPCI_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
-               "CU": "communauté urbaine", "METRO": "métropole", "MET69": "Métropole de Lyon"}
-# The one wording of each sub-axis (headings of the three sub-axes in the source text; "usager" as
-# in the body of 3c: "la relation entre les usagers et les collectivités locales").
-SUB_AXIS_LABELS = {
-    "3a": "3a (accompagnement par un expert du numérique)",
-    "3b": "3b (formation au numérique des agents)",
-    "3c": "3c (projet de transformation numérique ayant un impact concret dans la relation à l'usager)",
-}
-
-
-def sub_axis_label(code: str | None) -> str | None:
-    """"3c (projet de transformation numérique …)"; an unknown code as is; None for None."""
-    return SUB_AXIS_LABELS.get(code, code) if code else None
-
-
-def type_label(applicant_type: str | None, epci_type: str | None = None) -> str | None:
-    """The French name of a kind of applicant; for an EPCI the precise kind when known
-    ("communauté de communes"), else "EPCI"."""
-    if not applicant_type:
-        return None
-    if applicant_type == "epci" and epci_type in EPCI_LABELS:
-        return EPCI_LABELS[epci_type]
-    return TYPE_LABELS.get(applicant_type, applicant_type)
-
-
-def text(k: "Knowledge", key: str, **values: Any) -> str:
-    """An advice text of knowledge/texts.yml, with its {placeholders} filled, on one line."""
-    return " ".join(k.texts[key].split()).format(**values)
-
-
-def _src(entry: dict | None) -> dict:
-    if not entry:
-        return {}
-    return {k: v for k, v in entry["source"].items() if k in ("section", "quote", "document", "url")}
-
-
-def fr_date(d: dt.date) -> str:
-    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-              "octobre", "novembre", "décembre")
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {months[d.month - 1]} {d.year}"
-
-
-@dataclass
-class Finding:
-    rule: str
-    status: str
-    message: str
-    source: dict = field(default_factory=dict)
-    values: dict = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    required: bool = True  # a not_met required finding makes the request not eligible
-
-    def to_dict(self) -> dict:
-        return {"rule": self.rule, "status": self.status, "message": self.message,
-                "source": self.source, "values": self.values, "required": self.required}
-
-
-# --------------------------------------------------------------------------- knowledge
-
-
-class Knowledge:
-    """The knowledge YAML in force on one date (entries filtered with knowledge.in_force)."""
-
-    def __init__(self, on: dt.date):
-        self.on = on
-        rules = load_cached("rules.yml")
-        amounts = load_cached("amounts.yml")
-        contacts = load_cached("contacts.yml")
-        self.guichet = rules["guichet"]
-        self.funding_rate = self._one(rules["funding_rate"])
-        self.applicant_types = {e["type"]: e for e in rules["applicant_types"] if in_force(e, on)}
-        self.conditions = {e["id"]: e for e in rules["conditions"] if in_force(e, on)}
-        self.restrictions = {e["category"]: e for e in rules["restrictions"] if in_force(e, on)}
-        self.procedure = {e["id"]: e for e in rules["procedure"] if in_force(e, on)}
-        self.grid_entry = self._one(amounts["flat_rate_3a"])
-        self.grid_3a = self.grid_entry["grid"] if self.grid_entry else []
-        self.up_to_cost = self._one(amounts["up_to_cost"])
-        self.max_budget = float(amounts["budget_limits"]["max_eur"])
-        self.categorizer = ExpenseCategorizer(amounts["expense_categories"])
-        self.contact_anct = self._one(contacts["anct_3b"])
-        self.contact_prefecture = contacts["prefecture"]
-        self.prefecture_articles = contacts["prefecture_articles"]
-        self.faq = [e for e in load_cached("faq.yml")["faq"] if in_force(e, on)]
-        self.texts = {e["id"]: e["text"] for e in load_cached("texts.yml")["advice"] if in_force(e, on)}
-        self.prefecture_names = contacts.get("prefecture_names") or {}
-        self.departments: dict[str, dict] = {}
-        self.regions: dict[str, dict] = {}
-        known_types = {e["type"] for e in rules["applicant_types"]}
-        for path in sorted((KNOWLEDGE_DIR / "departements").glob("*.yml")):
-            settings = load_cached(f"departements/{path.name}")["settings"]
-            population_cap_scope(settings, known_types, where=f"departements/{path.name}")  # refuse a bad scope
-            if in_force(settings, on):
-                for code in settings["departments"]:
-                    self.departments[str(code)] = settings
-                for code in settings.get("regions") or []:
-                    self.regions[str(code)] = settings
-
-    def _one(self, entry: dict) -> dict | None:
-        return entry if in_force(entry, self.on) else None
-
-    def settings_for(self, department: str | None, region: str | None = None) -> dict | None:
-        """Local settings of a département (or, for a région applicant, of its région)."""
-        if department:
-            return self.departments.get(department)
-        return self.regions.get(region) if region else None
-
-
-def population_cap_scope(settings: dict, known_types: set[str] | None = None,
-                         where: str = "departements") -> frozenset[str] | None:
-    """The applicant types a département's `population_below` cap applies to.
-
-    `population_below_applies_to: [commune, epci]` (read from the quote that publishes the cap)
-    limits it to those types; without the key the cap applies to every applicant type eligible
-    nationally (None): a cap published without a scope is not dropped. Raises KnowledgeError for a
-    value that is not a list of applicant types (of knowledge/rules.yml when `known_types` is given)."""
-    scope = settings.get("population_below_applies_to")
-    if scope is None:
-        return None
-    if not isinstance(scope, list) or not scope or not all(isinstance(t, str) for t in scope):
-        raise KnowledgeError(f"{where}: population_below_applies_to doit être une liste non vide de types de "
-                             "candidat (par exemple [commune, epci])")
-    unknown = [t for t in scope if known_types is not None and t not in known_types]
-    if unknown:
-        raise KnowledgeError(f"{where}: population_below_applies_to : type de candidat inconnu "
-                             f"« {', '.join(unknown)} »")
-    return frozenset(scope)
-
-
-def guichet_dates() -> tuple[dt.date, dt.date]:
-    g = load_cached("rules.yml")["guichet"]
-    return g["valid_from"], g["valid_to"]
-
-
-def rules_date(as_of: dt.date) -> dt.date:
-    """The date whose rules apply: as_of clamped to the guichet's window (latest rules after it)."""
-    start, end = guichet_dates()
-    return min(max(as_of, start), end)
-
-
-@lru_cache(maxsize=8)
-def knowledge_on(on: dt.date) -> Knowledge:
-    return Knowledge(on)
-
-
-# --------------------------------------------------------------------------- facts -> findings
-
+from ..fmt import integer
+from .findings import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, Finding, _jsonable, _src
+from .labels import TYPE_LABELS, collectivity_label, fr_date
+from .referential import TYPES as REFERENTIAL_TYPES
+from .view import Knowledge, population_cap_scope
 
 @dataclass
 class Facts:
@@ -205,22 +40,6 @@ class Facts:
     decision_level_sponsor: bool | None = None
     results_date: dt.date | None = None
 
-
-def collectivity_label(c: Any) -> str | None:
-    """ "Mamers (commune, Sarthe (72), 4 996 habitants)": the one label of a collectivity of the
-    referential (a Collectivity or its `to_dict()`); None without a name."""
-    get = c.get if isinstance(c, dict) else (lambda key: getattr(c, key, None))
-    if not c or not get("name"):
-        return None
-    kind, dep = get("type"), get("department")
-    parts = [type_label(kind, get("epci_type")) or "collectivité"]
-    if kind in ("departement", "com") and dep:
-        parts[0] += f" {dep}"                     # "Sarthe (département 72, …)", not "Sarthe (…, Sarthe (72))"
-    elif get("department_name") and kind != "region":
-        parts.append(f"{get('department_name')} ({dep})")
-    if get("population") is not None:
-        parts.append(f"{integer(get('population'))} habitants")
-    return f"{get('name')} ({', '.join(parts)})"
 
 
 def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
@@ -469,26 +288,3 @@ def _condition_findings(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
                                f"{fr_date(deadline)}).", _src(e),
                                {"results_date": f.results_date.isoformat(), "deadline": deadline.isoformat()}))
     return out
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, (str, int, float, bool)) or x is None:
-        return x
-    if isinstance(x, dict):
-        return {str(a): _jsonable(b) for a, b in x.items()}
-    if isinstance(x, (list, tuple, set)):
-        return [_jsonable(i) for i in x]
-    return str(x)
-
-
-def eligibility(findings: list[Finding]) -> str:
-    if any(fd.status == NOT_MET and fd.required for fd in findings):
-        return "not_eligible"
-    if any(fd.status == UNKNOWN for fd in findings):
-        return "to_confirm"
-    return "eligible"
-
-
-def missing(findings: list[Finding], extra: list[str] = ()) -> list[str]:
-    keys = {m for fd in findings for m in fd.missing} | set(extra)
-    return [k for k in MISSING_ORDER if k in keys]

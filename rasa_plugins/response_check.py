@@ -42,7 +42,7 @@ def install() -> None:
 
     if RemoteAction._validate_action_result is not _validate_action_result:
         RemoteAction._validate_action_result = _validate_action_result
-        log.debug("action response schema checked once (actions.rasa_speedup)")
+        log.debug("action response schema checked once (rasa_plugins.response_check)")
 
 
 def _define_component():

@@ -1,4 +1,4 @@
-"""actions/rasa_speedup.py: the same validation of action responses, with the schema checked once."""
+"""rasa_plugins/response_check.py: the same validation of action responses, with the schema checked once."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +8,7 @@ def test_same_validation_with_a_validator_built_once():
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
 
-    from actions import rasa_speedup
+    from rasa_plugins import response_check
 
     original = RemoteAction._validate_action_result
     good = {"events": [{"event": "slot", "name": "budget_eur", "value": 12000.0, "timestamp": None}],
@@ -16,8 +16,8 @@ def test_same_validation_with_a_validator_built_once():
     bad = {"events": {"event": "slot"}, "responses": []}
     action = object.__new__(RemoteAction)
     try:
-        rasa_speedup.install()
-        assert RemoteAction._validate_action_result is rasa_speedup._validate_action_result
+        response_check.install()
+        assert RemoteAction._validate_action_result is response_check._validate_action_result
         assert RemoteAction._validate_action_result(action, good) is True
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
             RemoteAction._validate_action_result(action, bad)
@@ -25,11 +25,11 @@ def test_same_validation_with_a_validator_built_once():
             original(action, bad)           # Rasa's own check agrees
         # the validator (and its schema check, ~24 ms in Rasa's own path) is built once, then reused;
         # how much faster that is, is measured by scripts/bench_rasa.py, not asserted here
-        built = rasa_speedup._validator
+        built = response_check._validator
         assert built is not None
         for _ in range(20):
             RemoteAction._validate_action_result(action, good)
-        assert rasa_speedup._validator is built
+        assert response_check._validator is built
     finally:
         RemoteAction._validate_action_result = original
 
@@ -37,9 +37,9 @@ def test_same_validation_with_a_validator_built_once():
 def test_component_is_built_on_access_and_registered():
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
-    from actions import rasa_speedup
+    from rasa_plugins import response_check
 
-    cls = rasa_speedup.ActionResponseCheckOnce
+    cls = response_check.ActionResponseCheckOnce
     assert "ActionResponseCheckOnce" in DefaultV1Recipe._registered_components
     component = cls()
     assert component.process(["m"]) == ["m"]

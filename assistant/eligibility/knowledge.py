@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from .config import KNOWLEDGE_DIR
-from .text import fold
+from ..config import KNOWLEDGE_DIR
+from ..text import fold
 
 SOURCE_TEXT = "source/fitn7-axe3-guichet-departemental.txt"
 DOCUMENTS = {
