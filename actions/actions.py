@@ -26,6 +26,7 @@ from . import faq as F
 from . import render
 from . import texts as T
 from .extract import extract
+from assistant.reading.answers import UNKNOWN
 from assistant.reading.parsing import looks_like_project
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,10 @@ def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) ->
 def acknowledge(updates: dict, assessment: dict) -> str | None:
     """One line saying what was understood from the message (so that users can correct it)."""
     parts = []
+    unknown = [k for k, v in updates.items() if v == UNKNOWN]
+    updates = {k: v for k, v in updates.items() if v != UNKNOWN}
+    if unknown:
+        parts.append("ce point reste à confirmer")
     if "collectivity" in updates and updates["collectivity"]:
         label = render.collectivity_label(assessment.get("collectivity"))
         if label:
@@ -178,6 +183,13 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", False)]
 
 
+def say_notes(dispatcher: CollectingDispatcher, ex) -> None:
+    """The extraction's French notes; the last one carries the "Vouliez-vous dire … ?" buttons."""
+    for i, note in enumerate(ex.notes):
+        last = i == len(ex.notes) - 1
+        dispatcher.utter_message(text=note, buttons=list(ex.suggestions) if last and ex.suggestions else [])
+
+
 def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False,
             off_topic: bool = False) -> list[EventType]:
     """Read the latest message, recompute the assessment, ask what is missing or give the verdict.
@@ -204,6 +216,9 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     if (from_fallback or off_topic) and not (ex.answered or ex.dont_know):
         ex.updates = {}   # a message the NLU did not understand only counts as an answer
     updates = dict(ex.updates)
+    if ex.dont_know and pending and updates.get(pending) == UNKNOWN \
+            and E.check_request(E.request_from_slots({**slots, pending: UNKNOWN})):
+        updates.pop(pending)    # an engine that does not take "unknown" for this input: skipped only
     skipped = _skipped(tracker)
     if ex.dont_know and pending and pending not in skipped:
         skipped.append(pending)
@@ -233,8 +248,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
             ask(dispatcher, pending, previous)
         return events
     if not understood:
-        for note in ex.notes:
-            dispatcher.utter_message(text=note)
+        say_notes(dispatcher, ex)
         count += 1
         if count >= MAX_FALLBACKS:
             return events + handoff(dispatcher, tracker, new, previous, HANDOFF_FALLBACK)
@@ -252,8 +266,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     assessment = E.run_assessment(E.request_from_slots(new))
     assessment["_skipped"] = skipped
     events += [SlotSet("assessment", compact(assessment)), SlotSet("fallback_count", 0)]
-    for note in ex.notes:
-        dispatcher.utter_message(text=note)
+    say_notes(dispatcher, ex)
     missing = [m for m in assessment.get("missing") or [] if m not in skipped]
     public = _public(assessment)
     ack = acknowledge(updates, assessment)
