@@ -187,7 +187,8 @@ def say_notes(dispatcher: CollectingDispatcher, ex) -> None:
     """The extraction's French notes; the last one carries the "Vouliez-vous dire … ?" buttons."""
     for i, note in enumerate(ex.notes):
         last = i == len(ex.notes) - 1
-        dispatcher.utter_message(text=note, buttons=list(ex.suggestions) if last and ex.suggestions else [])
+        buttons = [{"title": b["title"], "payload": b["payload"]} for b in ex.suggestions] if last else []
+        dispatcher.utter_message(text=note, buttons=buttons)
 
 
 def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False,

@@ -119,18 +119,24 @@ def canonical_from_ref(ref) -> str:
     return ref.code
 
 
-def _ref_label(ref, referential=None) -> str:
+def _suggestion_label(sug) -> str:
+    ref = sug.refs[0]
+    if len(sug.refs) > 1:
+        return f"{ref.name} ({len(sug.refs)} collectivités)"
     if ref.type == "commune" and ref.department:
         return f"{ref.name} ({ref.department})"
     return ref.name
 
 
 def _suggest(ex: Extraction, reading) -> None:
-    """A note "Vouliez-vous dire … ?" with one button per close name (see assistant/reading/names.py)."""
-    refs = reading.suggestions[:5]
-    ex.suggestions = [{"title": _ref_label(r), "payload": '/inform{"collectivity": "%s"}' % canonical_from_ref(r)}
-                      for r in refs]
-    names = " ou ".join(f"« {_ref_label(r)} »" for r in refs[:3])
+    """A note "Vouliez-vous dire … ?" with one button per close name (see assistant/reading/names.py);
+    homonyms are one button whose payload is the name (the homonym question follows)."""
+    ex.suggestions = []
+    for sug in reading.suggestions[:3]:
+        value = canonical_from_ref(sug.refs[0]) if len(sug.refs) == 1 else sug.refs[0].name
+        ex.suggestions.append({"title": _suggestion_label(sug), "payload": '/inform{"collectivity": "%s"}' % value,
+                               "codes": [r.code for r in sug.refs]})
+    names = " ou ".join(f"« {s['title']} »" for s in ex.suggestions)
     ex.notes.append(f"Je ne trouve pas « {(reading.unmatched or '').strip()[:80]} » dans le référentiel des "
                     f"collectivités. Vouliez-vous dire {names} ?")
 

@@ -54,7 +54,8 @@ _TYPED_HEADS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
         ("communaute de communes", ("epci",)), ("communaute d agglomeration", ("epci",)),
         ("communaute urbaine", ("epci",)), ("agglomeration", ("epci",)), ("agglo", ("epci",)),
         ("metropole", ("epci",)), ("intercommunalite", ("epci",)), ("interco", ("epci",)),
-        ("epci", ("epci",)), ("conseil communautaire", ("epci",)),
+        ("epci", ("epci",)), ("conseil communautaire", ("epci",)), ("cc", ("epci",)), ("ca", ("epci",)),
+        ("cu", ("epci",)),
         ("departement", ("departement", "com")), ("conseil departemental", ("departement", "com")),
         ("conseil general", ("departement", "com")),
         ("region", ("region", "com")), ("conseil regional", ("region", "com")),
@@ -85,6 +86,7 @@ departement demande etude strategie fibre mission direction finances travaux voi
 social sante police marche hotel salle moulin eglise foret val lac pays petit haut bas beau belle bon
 nouveau nouvelle neuf fort cour clos champ plus moins tout tous rien sans sous sur aide aides dossier
 ordinateurs outil outils ecoles route routes gare poste fontaine tour tours font ports la le les lac
+ligne lignes jour jours distance terme temps long court point fin debut milieu mois an ans annee heure
 """.split())
 
 
@@ -125,7 +127,7 @@ class Mention:
 @dataclass
 class NameReading:
     mentions: list[Mention] = field(default_factory=list)      # best first
-    suggestions: list[Ref] = field(default_factory=list)       # "Vouliez-vous dire … ?" (nothing found)
+    suggestions: list = field(default_factory=list)             # Suggestion: "Vouliez-vous dire … ?"
     unmatched: str | None = None                                # the text that got the suggestions
 
 
@@ -249,9 +251,11 @@ class NameIndex:
         ranked = []
         for i, end, key, _ in self.matches(text):
             if key.split()[0] in _CONTRACTIONS.values() and words[i] in _CONTRACTIONS:
-                before = words[:i] + ["de"]                 # "maire du Mans": "du" is the connector
+                before = words[:i + 1]                      # "maire du Mans": "du" is the connector
             else:
                 before = words[:i]
+            if key in _HEAD_PHRASES and end < len(words) and (words[end] in _CONNECTORS or words[end] in _CONTRACTIONS):
+                continue                                     # "adjoint au maire de X": "Maire" is a head here
             trigger, types = self._trigger(before, words, i, end, toks, text, pending)
             if trigger is None:
                 continue
@@ -260,13 +264,8 @@ class NameIndex:
             if trigger in ("typed", "role", "alone", "answer") and self._goes_on(text, toks, i, end, key):
                 continue                                     # "L'Isle Adam" read as "Lisle" + "adam"
             refs, exact = self.refs(key, types)
-            if not refs and types:
-                refs, exact = self.refs(key)                 # "commune de X" where X is only an EPCI...
-                types = None
-                if not refs:
-                    continue
             if not refs:
-                continue
+                continue                                     # "CC de Dembeni": no EPCI of that name
             if types and set(self.refs(key)[0]) == set(refs):
                 types = None                                 # the head changes nothing: the plain name
             ranked.append((_RANK[trigger], 0 if refs[0].type in ("commune", "epci", "com") else 1,
@@ -283,7 +282,9 @@ class NameIndex:
             return "typed", ("epci",)                       # "CC du Pays Fléchois": the name has its head
         head = before
         connector = None
-        if head and head[-1] in _CONNECTORS:
+        if head and head[-1] in _CONTRACTIONS:           # "CU du Grand…": "du" is the connector
+            connector, head = head[-1], head[:-1]
+        elif head and head[-1] in _CONNECTORS:
             connector = head[-1]
             head = head[:-1]
             if head and head[-1] in ("de", "a") and connector in ("la", "le", "l"):   # "de la", "à la"
@@ -303,24 +304,47 @@ class NameIndex:
         if pending == "collectivity" and len(words) <= 12:
             return "answer", None
         key_words = words[i:end]
-        capital = toks[i].raw[:1].isupper() or (before and before[-1] in _CONTRACTIONS and
-                                                 toks[i + 1].raw[:1].isupper() if i + 1 < len(toks) else False)
+        contracted = len(before) == i + 1                    # "aux Magnils": the name is "les magnils"
+        capital = toks[i + 1].raw[:1].isupper() if contracted and i + 1 < len(toks) else _capital(toks, i)
         if before and before[-1] in _WEAK | set(_CONTRACTIONS):
-            if len(key_words) >= 2 or capital or key_words[0] not in COMMON_WORDS:
+            if self._after_head(before, toks, i, text):
+                return None, None                   # "CC Plteau de Caux": a piece of a longer name
+            if capital or (len(key_words) >= 2 and before[-1] not in _LOOSE) or \
+                    (key_words[0] not in COMMON_WORDS and before[-1] in _PLACE_WORDS):
                 return "weak", None
             return None, None
         if capital and len(key_words) >= 2 and i > 0 and "-" in text[toks[i].start:toks[end - 1].end]:
             return "capital", None                          # "… Plougastel-Daoulas …" written as a name
         return None, None
 
+    @staticmethod
+    def _after_head(before: list[str], toks: list[_Token], i: int, text: str) -> bool:
+        """True when a head ("CC", "mairie de") comes a few words before, with a word that is not a
+        connector in between and no stop: the mention would be the end of another name."""
+        k = len(before) - 2                          # before[-1] is the weak word
+        between = 0
+        while k >= 0 and len(before) - k <= 8:
+            if _HARD_STOP.search(text[toks[k].end:toks[k + 1].start]) or before[k] in _SOFT_STOPS:
+                return False
+            if any(len(before[:k + 1]) >= len(h) and tuple(before[k + 1 - len(h):k + 1]) == h
+                   for h in [h for h, _ in _TYPED_HEADS]):
+                return between > 0
+            if before[k] not in _NAME_CONNECTORS:
+                between += 1
+            k -= 1
+        return False
+
     def _goes_on(self, text: str, toks: list[_Token], i: int, end: int, key: str) -> bool:
         """True when the words after the name make, with it, a misspelt longer name."""
-        if end >= len(toks) or toks[end].word in _SOFT_STOPS or toks[end].word in _CONNECTORS \
-                or toks[end].word in COMMON_WORDS or not toks[end].word.isalpha():
+        j = end
+        while j < len(toks) and j < end + 2 and toks[j].word in _NAME_CONNECTORS:
+            j += 1                                           # "Saint Martin de Rz": look past "de"
+        if j >= len(toks) or toks[j].word in _SOFT_STOPS or toks[j].word in _CONNECTORS \
+                or toks[j].word in COMMON_WORDS or not toks[j].word.isalpha():
             return False
-        if _HARD_STOP.search(text[toks[end - 1].end:toks[end].start]):
+        if _HARD_STOP.search(text[toks[end - 1].end:toks[j].start]):
             return False
-        extended = text[toks[i].start:toks[min(end + 2, len(toks)) - 1].end]
+        extended = text[toks[i].start:toks[min(j + 2, len(toks)) - 1].end]
         stop = _HARD_STOP.search(extended)
         extended = extended[:stop.start()] if stop else extended
         for ref in self.suggest(extended, limit=3, cutoff=85.0):
@@ -338,59 +362,116 @@ class NameIndex:
 
     # -- suggestions
 
-    def suggest(self, span: str, limit: int = 5, cutoff: float = 80.0) -> list[Ref]:
-        """Names close to a misspelt one ("Plougastel-Daoulaz" -> Plougastel-Daoulas), best first."""
+    def suggest(self, span: str, limit: int = 3, cutoff: float = 80.0) -> list[Suggestion]:
+        """Names close to a misspelt one ("Plougastel-Daoulaz" -> Plougastel-Daoulas), best first;
+        homonyms are one suggestion (the homonym question follows the choice)."""
         from rapidfuzz import fuzz, process
 
         key = key_of(span)
         if len(key.replace(" ", "")) < 4:
             return []
-        found = process.extract(key, self._choices, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=cutoff)
-        out: list[tuple[float, Ref]] = []
-        for choice, score, _ in found:
-            for ref in self._exact[choice]:
-                out.append((score, ref))
-        out.sort(key=lambda s: (-s[0], -(s[1].population or -1)))
-        seen, refs = set(), []
-        for _, ref in out:
-            if (ref.type, ref.code) not in seen:
-                seen.add((ref.type, ref.code))
-                refs.append(ref)
-        return refs[:limit]
+        found = process.extract(key, self._choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff)
+        out = [Suggestion(choice, tuple(self._exact[choice]), score) for choice, score, _ in found]
+        out.sort(key=lambda s: (-s.score, -(s.refs[0].population or -1)))
+        return out[:limit]
 
     def _suggest_for(self, text: str, toks: list[_Token], words: list[str], pending: str | None):
-        """Suggestions for the words after a head or a role, or for the whole short answer."""
-        spans: list[str] = []
-        for i in range(len(words) - 1, -1, -1):             # the last head first: "c'est la mairie de X"
+        """Suggestions for the words that name a place but match no name: after an EPCI head ("CC
+        Plteau de Caux"), after a head or a role ("mairie de Valemnes"), after "à" + a capital, at the
+        start of the message, or the whole short answer. A word joined by hyphens is never cut; the
+        longest span with a close name wins."""
+        starts: list[tuple[int, int, str]] = []     # (class, first token, article)
+        for i in range(len(words)):
+            w = words[i]
+            if w in _GREETING or (w in _CONNECTORS - _ARTICLES):
+                continue
+            gap = text[toks[i - 1].end:toks[i].start] if i else " "
+            if gap == "-" or (gap in ("'", "’") and (words[i - 1] not in ("d", "l", "qu", "j", "c", "n", "s")
+                                                     or (i > 1 and text[toks[i - 2].end:toks[i - 1].start] == "-"))):
+                continue                             # inside a word: "Saint-Michel-d'Aruance"
             before = words[:i]
-            if words[i] in _CONTRACTIONS or words[i] in _CONNECTORS or words[i] in _HEAD_FIRST_WORDS:
+            if before and before[-1] in _ARTICLES and w not in _EPCI_HEAD_WORDS \
+                    and text[toks[i - 1].end:toks[i].start] in (" ", "'", "’"):
+                continue                             # "La Macchine": the span starts at the article
+            article, first = "", i
+            if w in _CONTRACTIONS:                   # "mairie du Qresnel": the name is "le qresnel"
+                if i + 1 >= len(words):
+                    continue
+                article, first, head = _CONTRACTIONS[w] + " ", i + 1, before
+            else:
+                if before and before[-1] in _CONTRACTIONS:
+                    continue                         # taken at the contraction
+                head = before[:-1] if before and before[-1] in _CONNECTORS else before
+            if w not in _CONTRACTIONS and w in _HEAD_FIRST_WORDS and w not in _EPCI_HEAD_WORDS:
                 continue
-            head = before[:-1] if before and before[-1] in _CONNECTORS else before
-            strong = any(len(head) >= len(h) and tuple(head[-len(h):]) == h
-                         for h in [h for h, _ in _TYPED_HEADS] + _ROLE_HEADS)
-            if not strong:
+            if w in _EPCI_HEAD_WORDS and i + 1 < len(words):
+                starts.append((0, i, ""))
                 continue
-            if before and before[-1] in ("de", "d") and i >= 2 and words[i - 2] in ("adjoint", "adjointe"):
-                continue
-            stop = _HARD_STOP.search(text, toks[i].start)
-            limit = stop.start() if stop else len(text)
-            span_toks = [t for t in toks[i:i + 6] if t.end <= limit]
-            names = []
-            for t in span_toks:
-                if names and t.word in _SOFT_STOPS:
-                    break
-                names.append(t)
-            for n in range(len(names), 0, -1):
-                spans.append(text[names[0].start:names[n - 1].end])
+            if any(len(head) >= len(h) and tuple(head[-len(h):]) == h
+                   for h in [h for h, _ in _TYPED_HEADS] + _ROLE_HEADS):
+                starts.append((1, first, article))
+            elif before and before[-1] in _WEAK | set(_CONTRACTIONS) and _capital(toks, first):
+                starts.append((2, first, article))
+            elif not [x for x in before if x not in _GREETING]:
+                starts.append((3, first, article))
+        for kind, first, article in sorted(starts, key=lambda s: (s[0], -s[1])):
+            for span in self._spans(text, toks, first, epci=kind == 0):
+                found = self.suggest(article + span)
+                if found:
+                    return article + span, found
         if pending == "collectivity" and len(words) <= 8:
-            spans.append(text.strip(" .!?"))
-        for span in dict.fromkeys(spans):
-            refs = self.suggest(span)
-            if refs:
-                return span, refs
+            found = self.suggest(text.strip(" .!?"))
+            if found:
+                return text.strip(" .!?"), found
         return None, []
 
+    @staticmethod
+    def _spans(text: str, toks: list[_Token], first: int, epci: bool = False) -> list[str]:
+        """The texts from token `first` up to a stop, longest first, never cutting a hyphenated word.
+        An EPCI name may hold a comma and "et", "en", "de": "CC du Pays de Rouffach, Vignobles et Châteaux"."""
+        stop = (_EPCI_STOP if epci else _HARD_STOP).search(text, toks[first].start)
+        limit = stop.start() if stop else len(text)
+        soft = _SOFT_STOPS - _NAME_CONNECTORS if epci else _SOFT_STOPS
+        groups: list[list[_Token]] = []
+        for k in range(first, min(first + (14 if epci else 10), len(toks))):
+            t = toks[k]
+            if t.end > limit:
+                break
+            joined = k > first and text[toks[k - 1].end:t.start] in ("-", "'", "’", "")
+            if joined:
+                groups[-1].append(t)
+                continue
+            if groups and t.word in soft:
+                break
+            groups.append([t])
+        return [text[groups[0][0].start:groups[n - 1][-1].end] for n in range(len(groups), 0, -1)]
 
+
+@dataclass(frozen=True)
+class Suggestion:
+    key: str
+    refs: tuple[Ref, ...]       # one collectivity, or homonyms
+    score: float
+
+    @property
+    def name(self) -> str:
+        return self.refs[0].name
+
+
+_LOOSE = {"de", "d", "pour", "en", "sur", "dans", "depuis", "vers"}   # often before common nouns
+_PLACE_WORDS = {"a", "au", "aux", "chez", "pres"}                     # "à X": a place
+_NAME_CONNECTORS = {"de", "d", "du", "des", "la", "le", "les", "l", "sur", "sous", "en", "les", "aux", "et"}
+_ARTICLES = {"la", "le", "les", "l"}
+_EPCI_STOP = re.compile(r"[.;:!?()\[\]\n«»\"]| - ")
+
+
+def _capital(toks: list[_Token], first: int) -> bool:
+    """The name starts with a capital (after its article: "la Rochelle" counts as "Rochelle")."""
+    k = first + 1 if toks[first].word in _ARTICLES and first + 1 < len(toks) else first
+    return toks[k].raw[:1].isupper()
+
+
+_HEAD_PHRASES = {" ".join(h) for h, _ in _TYPED_HEADS} | {" ".join(h) for h in _ROLE_HEADS}
 _HEAD_FIRST_WORDS = {h[0] for h, _ in _TYPED_HEADS} | {h[0] for h in _ROLE_HEADS}
 _EPCI_HEAD_WORDS = {"cc", "ca", "cu", "communaute", "metropole", "agglomeration", "agglo", "eurometropole"}
 _RANK = {"typed": 0, "role": 0, "answer": 1, "alone": 1, "weak": 2, "capital": 3}
