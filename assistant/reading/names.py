@@ -261,11 +261,14 @@ class NameIndex:
                 continue
             if self._cut_short(text, toks, end) or (i > 0 and text[toks[i - 1].end:toks[i].start] == "-"):
                 continue                                     # "Saint-Martin-de-Rz": a longer, misspelt name
-            if trigger in ("typed", "role", "alone", "answer") and self._goes_on(text, toks, i, end, key):
+            if self._goes_on(text, toks, i, end, key):
                 continue                                     # "L'Isle Adam" read as "Lisle" + "adam"
             refs, exact = self.refs(key, types)
             if not refs:
                 continue                                     # "CC de Dembeni": no EPCI of that name
+            if i > 0 and words[i - 1] in _CONTRACTIONS and all(
+                    r.type == "commune" and key_of(r.name).split()[0] not in _ARTICLES for r in refs):
+                continue                                     # "mairie des Voires": a "Les …" name, misspelt
             if types and set(self.refs(key)[0]) == set(refs):
                 types = None                                 # the head changes nothing: the plain name
             ranked.append((_RANK[trigger], 0 if refs[0].type in ("commune", "epci", "com") else 1,
@@ -297,15 +300,19 @@ class NameIndex:
             if len(head) >= len(h) and tuple(head[-len(h):]) == h:
                 return "role", None
         # a name at the start of the message (after a greeting), alone or before a stop
-        rest = [w for w in before if w not in _GREETING]
+        rest = [w for w in before if w not in _GREETING and w not in _ARTICLES]
         after = text[toks[end - 1].end:].strip()
         if not rest and (not after or after[0] in ",:;.!?-(–—" or end == len(words)):
             return "alone", None
+        if not rest and _capital(toks, i) and (end - i >= 2 or "-" in text[toks[i].start:toks[end - 1].end]):
+            return "alone", None                            # "Madame, la Dijon Métropole souhaite…"
         if pending == "collectivity" and len(words) <= 12:
             return "answer", None
         key_words = words[i:end]
         contracted = len(before) == i + 1                    # "aux Magnils": the name is "les magnils"
         capital = toks[i + 1].raw[:1].isupper() if contracted and i + 1 < len(toks) else _capital(toks, i)
+        if len(before) >= 2 and before[-1] in _ARTICLES and before[-2] in _PLACE_WORDS:
+            before = before[:-1]                             # "à la Bordeaux Métropole"
         if before and before[-1] in _WEAK | set(_CONTRACTIONS):
             if self._after_head(before, toks, i, text):
                 return None, None                   # "CC Plteau de Caux": a piece of a longer name
@@ -313,7 +320,8 @@ class NameIndex:
                     (key_words[0] not in COMMON_WORDS and before[-1] in _PLACE_WORDS):
                 return "weak", None
             return None, None
-        if capital and len(key_words) >= 2 and i > 0 and "-" in text[toks[i].start:toks[end - 1].end]:
+        if capital and len(key_words) >= 2 and i > 0 and "-" in text[toks[i].start:toks[end - 1].end] \
+                and not self._after_head(before + ["-"], toks, i, text):
             return "capital", None                          # "… Plougastel-Daoulas …" written as a name
         return None, None
 
@@ -324,7 +332,8 @@ class NameIndex:
         k = len(before) - 2                          # before[-1] is the weak word
         between = 0
         while k >= 0 and len(before) - k <= 8:
-            if _HARD_STOP.search(text[toks[k].end:toks[k + 1].start]) or before[k] in _SOFT_STOPS:
+            if _EPCI_STOP.search(text[toks[k].end:toks[k + 1].start]) or \
+                    (before[k] in _SOFT_STOPS and before[k] != "et"):
                 return False
             if any(len(before[:k + 1]) >= len(h) and tuple(before[k + 1 - len(h):k + 1]) == h
                    for h in [h for h, _ in _TYPED_HEADS]):
@@ -344,12 +353,23 @@ class NameIndex:
             return False
         if _HARD_STOP.search(text[toks[end - 1].end:toks[j].start]):
             return False
-        extended = text[toks[i].start:toks[min(j + 2, len(toks)) - 1].end]
-        stop = _HARD_STOP.search(extended)
-        extended = extended[:stop.start()] if stop else extended
-        for ref in self.suggest(extended, limit=3, cutoff=85.0):
-            if key_of(ref.name) != key and len(key_of(ref.name)) > len(key):
-                return True
+        if _capital(toks, i) and not toks[j].raw[:1].isupper():
+            return False                                     # "Saint Pierre envisage…": the name has ended
+        h = i
+        while h > 0 and i - h < 3 and (toks[h - 1].word in _EPCI_HEAD_WORDS or
+                                       (toks[h - 1].word in _NAME_CONNECTORS | set(_CONTRACTIONS) and h - 2 >= 0
+                                        and toks[h - 2].word in _EPCI_HEAD_WORDS)):
+            h -= 1                                           # "CA Grand Paris Sud…": from the head
+        for first in dict.fromkeys((h, i)):
+            for last in (j, j + 1, j + 2):
+                if last >= len(toks):
+                    break
+                extended = text[toks[first].start:toks[last].end]
+                if _EPCI_STOP.search(extended):
+                    break
+                for sug in self.suggest(extended, limit=3, cutoff=85.0):
+                    if sug.key != key and len(sug.key) > len(key):
+                        return True
         return False
 
     @staticmethod
@@ -402,7 +422,10 @@ class NameIndex:
                 if before and before[-1] in _CONTRACTIONS:
                     continue                         # taken at the contraction
                 head = before[:-1] if before and before[-1] in _CONNECTORS else before
-            if w not in _CONTRACTIONS and w in _HEAD_FIRST_WORDS and w not in _EPCI_HEAD_WORDS:
+            if w not in _CONTRACTIONS and w in _HEAD_FIRST_WORDS and w not in _EPCI_HEAD_WORDS and \
+                    (i + 1 >= len(toks) or text[toks[i].end:toks[i + 1].start] != "-") and \
+                    (i + 1 >= len(words) or words[i + 1] in _CONNECTORS or words[i + 1] in _CONTRACTIONS
+                     or any(tuple(words[i:i + len(h)]) == h and len(h) > 1 for h in _ROLE_HEADS)):
                 continue
             if w in _EPCI_HEAD_WORDS and i + 1 < len(words):
                 starts.append((0, i, ""))
@@ -462,7 +485,7 @@ _LOOSE = {"de", "d", "pour", "en", "sur", "dans", "depuis", "vers"}   # often be
 _PLACE_WORDS = {"a", "au", "aux", "chez", "pres"}                     # "à X": a place
 _NAME_CONNECTORS = {"de", "d", "du", "des", "la", "le", "les", "l", "sur", "sous", "en", "les", "aux", "et"}
 _ARTICLES = {"la", "le", "les", "l"}
-_EPCI_STOP = re.compile(r"[.;:!?()\[\]\n«»\"]| - ")
+_EPCI_STOP = re.compile(r"[.;:!?()\[\]\n«»\"]")
 
 
 def _capital(toks: list[_Token], first: int) -> bool:
