@@ -192,8 +192,8 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             queries.append(f"insee {value}" if is_payload and _INSEE.match(value) else value)
     reading = None
     if text:
-        reading = N.index_for(referential).read(text, pending=pending) if hasattr(referential, "name_rows") \
-            else None
+        reading = N.index_for(referential).read(text, pending=pending) \
+            if hasattr(referential, "name_rows") and not ex.dont_know else None
         mentions = [m for m in (reading.mentions if reading else [])
                     if not _is_place_filter(m, pending, dep)]
         # the longest referential name of the message wins over the trained entities

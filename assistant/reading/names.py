@@ -90,6 +90,13 @@ ligne lignes jour jours distance terme temps long court point fin debut milieu m
 """.split())
 
 
+try:   # French function words ("pas", "tout", "son"...): spaCy's list, without loading any model
+    from spacy.lang.fr.stop_words import STOP_WORDS as _FR_STOP_WORDS
+    COMMON_WORDS |= {fold(w) for w in _FR_STOP_WORDS if " " not in fold(w)}
+except ImportError:  # pragma: no cover - spaCy is a pinned dependency
+    pass
+
+
 @dataclass(frozen=True)
 class Ref:
     """One collectivity of the referential, as much as the reading needs."""
@@ -269,6 +276,10 @@ class NameIndex:
             if i > 0 and words[i - 1] in _CONTRACTIONS and all(
                     r.type == "commune" and key_of(r.name).split()[0] not in _ARTICLES for r in refs):
                 continue                                     # "mairie des Voires": a "Les …" name, misspelt
+            if i > 0 and words[i - 1] in _ARTICLES and text[toks[i - 1].end:toks[i].start] in (" ", "'", "’") \
+                    and before[-1:] == [words[i - 1]] and all(
+                    r.type == "commune" and key_of(r.name).split()[0] not in _ARTICLES for r in refs):
+                continue                                     # "commune de La Mache" is not Maché
             if types and set(self.refs(key)[0]) == set(refs):
                 types = None                                 # the head changes nothing: the plain name
             ranked.append((_RANK[trigger], 0 if refs[0].type in ("commune", "epci", "com") else 1,
@@ -306,7 +317,8 @@ class NameIndex:
             return "alone", None
         if not rest and _capital(toks, i) and (end - i >= 2 or "-" in text[toks[i].start:toks[end - 1].end]):
             return "alone", None                            # "Madame, la Dijon Métropole souhaite…"
-        if pending == "collectivity" and len(words) <= 12:
+        if pending == "collectivity" and len(words) <= 12 and (
+                end - i >= 2 or _capital(toks, i) or words[i] not in COMMON_WORDS):
             return "answer", None
         key_words = words[i:end]
         contracted = len(before) == i + 1                    # "aux Magnils": the name is "les magnils"
@@ -430,6 +442,9 @@ class NameIndex:
             if w in _EPCI_HEAD_WORDS and i + 1 < len(words):
                 starts.append((0, i, ""))
                 continue
+            if first > 0 and re.search(r"[,.;!?()\[\]«»\"]", text[toks[first - 1].end:toks[first].start]):
+                if [x for x in before if x not in _GREETING and x not in _ARTICLES]:
+                    continue                         # "Le Malzzieu-Ville (commune)": "Ville" is no head here
             if any(len(head) >= len(h) and tuple(head[-len(h):]) == h
                    for h in [h for h, _ in _TYPED_HEADS] + _ROLE_HEADS):
                 starts.append((1, first, article))
