@@ -92,9 +92,10 @@ ligne lignes jour jours distance terme temps long court point fin debut milieu m
 
 try:   # French function words ("pas", "tout", "son"...): spaCy's list, without loading any model
     from spacy.lang.fr.stop_words import STOP_WORDS as _FR_STOP_WORDS
-    COMMON_WORDS |= {fold(w) for w in _FR_STOP_WORDS if " " not in fold(w)}
+    FUNCTION_WORDS = {fold(w) for w in _FR_STOP_WORDS if " " not in fold(w)}
 except ImportError:  # pragma: no cover - spaCy is a pinned dependency
-    pass
+    FUNCTION_WORDS = {"pas", "ne", "tout", "rien", "son", "sa", "on", "y", "eu"}
+COMMON_WORDS |= FUNCTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ class NameIndex:
             trigger, types = self._trigger(before, words, i, end, toks, text, pending)
             if trigger is None:
                 continue
-            if self._cut_short(text, toks, end) or (i > 0 and text[toks[i - 1].end:toks[i].start] == "-"):
+            if self._cut_short(text, toks, end) or _inside_word(text, toks, i):
                 continue                                     # "Saint-Martin-de-Rz": a longer, misspelt name
             if self._goes_on(text, toks, i, end, key):
                 continue                                     # "L'Isle Adam" read as "Lisle" + "adam"
@@ -318,7 +319,7 @@ class NameIndex:
         if not rest and _capital(toks, i) and (end - i >= 2 or "-" in text[toks[i].start:toks[end - 1].end]):
             return "alone", None                            # "Madame, la Dijon Métropole souhaite…"
         if pending == "collectivity" and len(words) <= 12 and (
-                end - i >= 2 or _capital(toks, i) or words[i] not in COMMON_WORDS):
+                end - i >= 2 or _capital(toks, i) or words[i] not in FUNCTION_WORDS):
             return "answer", None
         key_words = words[i:end]
         contracted = len(before) == i + 1                    # "aux Magnils": the name is "les magnils"
@@ -345,7 +346,7 @@ class NameIndex:
         between = 0
         while k >= 0 and len(before) - k <= 8:
             if _EPCI_STOP.search(text[toks[k].end:toks[k + 1].start]) or \
-                    (before[k] in _SOFT_STOPS and before[k] != "et"):
+                    (before[k] in _SOFT_STOPS and before[k] != "et" and not _joined(text, toks, k)):
                 return False
             if any(len(before[:k + 1]) >= len(h) and tuple(before[k + 1 - len(h):k + 1]) == h
                    for h in [h for h, _ in _TYPED_HEADS]):
@@ -417,9 +418,7 @@ class NameIndex:
             w = words[i]
             if w in _GREETING or (w in _CONNECTORS - _ARTICLES):
                 continue
-            gap = text[toks[i - 1].end:toks[i].start] if i else " "
-            if gap == "-" or (gap in ("'", "’") and (words[i - 1] not in ("d", "l", "qu", "j", "c", "n", "s")
-                                                     or (i > 1 and text[toks[i - 2].end:toks[i - 1].start] == "-"))):
+            if _inside_word(text, toks, i):
                 continue                             # inside a word: "Saint-Michel-d'Aruance"
             before = words[:i]
             if before and before[-1] in _ARTICLES and w not in _EPCI_HEAD_WORDS \
@@ -501,6 +500,24 @@ _PLACE_WORDS = {"a", "au", "aux", "chez", "pres"}                     # "à X": 
 _NAME_CONNECTORS = {"de", "d", "du", "des", "la", "le", "les", "l", "sur", "sous", "en", "les", "aux", "et"}
 _ARTICLES = {"la", "le", "les", "l"}
 _EPCI_STOP = re.compile(r"[.;:!?()\[\]\n«»\"]")
+
+
+def _joined(text: str, toks: list[_Token], k: int) -> bool:
+    """Token k is joined by a hyphen to a neighbour ("en" in "Pouilly-en-Auxois")."""
+    return (k > 0 and text[toks[k - 1].end:toks[k].start] == "-") or \
+        (k + 1 < len(toks) and text[toks[k].end:toks[k + 1].start] == "-")
+
+
+def _inside_word(text: str, toks: list[_Token], i: int) -> bool:
+    """Token i continues the word before it: after a hyphen ("Zorglubville-sur-Mer"), or after an
+    elided "d'" that is itself inside a word ("Scnaux-d'Anjou")."""
+    if i == 0:
+        return False
+    gap = text[toks[i - 1].end:toks[i].start]
+    if gap == "-":
+        return True
+    return gap in ("'", "’") and (toks[i - 1].word not in ("d", "l", "qu", "j", "c", "n", "s")
+                                  or (i > 1 and text[toks[i - 2].end:toks[i - 1].start] == "-"))
 
 
 def _capital(toks: list[_Token], first: int) -> bool:

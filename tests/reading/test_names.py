@@ -123,3 +123,10 @@ def test_real_misspellings_and_contained_names(index):
     assert index.read("la CU du Grand Poiters souhaite un service").mentions == []   # not "Grand"
     reading = index.read("mairie de Saint-Martin-de-Rz")
     assert reading.mentions == [] and reading.suggestions[0].name == "Saint-Martin-de-Ré"
+
+
+def test_pieces_of_misspelt_compound_names_are_not_taken(index):
+    # found by the held-out seeds of the name evaluation (see README): a real name inside a misspelt one
+    assert index.read("Scnaux-d'Anjou : on voudrait former nos agents").mentions == []        # not Anjou
+    assert index.read("CC de Poiully-en-Auxois / Bligny-sur-Ouche").mentions == []            # not Bligny
+    assert index.read("ville d'Anjou").mentions[0].refs[0].code == "38009"                   # an elided "d'" is fine
