@@ -32,6 +32,8 @@ Readings written down:
 """
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -194,7 +196,10 @@ class NameIndex:
         for table in (self._exact, self._alt):
             for refs in table.values():
                 refs.sort(key=lambda r: (-(r.population or -1), r.type, r.code))
-        self._choices = list(self._exact)       # for the suggestions
+        # for the suggestions: exact keys sorted by length, so that a query only meets the keys whose
+        # length allows a ratio >= the cutoff (lossless: see suggest())
+        self._choices = sorted(self._exact, key=len)
+        self._choice_lengths = [len(c) for c in self._choices]
         self.build_seconds = time.perf_counter() - t0
 
     def __len__(self) -> int:
@@ -403,7 +408,11 @@ class NameIndex:
         key = key_of(span)
         if len(key.replace(" ", "")) < 4:
             return []
-        found = process.extract(key, self._choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff)
+        # ratio = 2·LCS / (a + b) <= 2·min(a, b) / (a + b): a ratio >= c/100 needs b in [a·c/(200-c), a·(200-c)/c]
+        c = cutoff / 100
+        lo = bisect.bisect_left(self._choice_lengths, math.ceil(len(key) * c / (2 - c)))
+        hi = bisect.bisect_right(self._choice_lengths, math.floor(len(key) * (2 - c) / c))
+        found = process.extract(key, self._choices[lo:hi], scorer=fuzz.ratio, limit=limit * 2, score_cutoff=cutoff)
         out = [Suggestion(choice, tuple(self._exact[choice]), score) for choice, score, _ in found]
         out.sort(key=lambda s: (-s.score, -(s.refs[0].population or -1)))
         return out[:limit]
