@@ -130,3 +130,8 @@ def test_pieces_of_misspelt_compound_names_are_not_taken(index):
     assert index.read("Scnaux-d'Anjou : on voudrait former nos agents").mentions == []        # not Anjou
     assert index.read("CC de Poiully-en-Auxois / Bligny-sur-Ouche").mentions == []            # not Bligny
     assert index.read("ville d'Anjou").mentions[0].refs[0].code == "38009"                   # an elided "d'" is fine
+
+
+def test_matches_keep_only_the_maximal_names(small):
+    assert [key for _, _, key, _ in small.matches("la mairie de plougastel daoulas et le mans")] == \
+        ["plougastel daoulas", "le mans"]
