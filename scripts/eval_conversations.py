@@ -48,6 +48,7 @@ FAQ_SET = ROOT / "tests" / "faq" / "heldout.yml"
 FAQ_KB = ROOT / "knowledge" / "faq.yml"
 REPORT = ROOT / "results" / "eval_conversations.json"
 DONT_KNOW = "je ne sais pas"
+COLLECTIVITY = "bons chiffres mais pour la collectivité"
 HTTP_TIMEOUT = 120
 
 
@@ -142,6 +143,13 @@ def compare(actual: dict | None, expected: dict) -> list[str]:
     want = expected.get("amount_eur")
     if (got is None) != (want is None) or (got is not None and abs(float(got) - float(want)) > 0.5):
         diffs.append(f"montant {got} au lieu de {want}")
+    code = expected.get("collectivity_code")
+    if code and diffs == []:
+        # the right figures for another collectivity are not the right verdict ("Le Saint" for
+        # Saint-Germain-en-Coglès): counted, and reported apart (COLLECTIVITY prefix)
+        got_code = (actual.get("collectivity") or {}).get("code")
+        if str(got_code) != str(code):
+            diffs.append(f"{COLLECTIVITY} {got_code} au lieu de {code}")
     return diffs
 
 
@@ -149,7 +157,8 @@ def summary_of(a: dict | None) -> dict | None:
     if a is None:
         return None
     return {"eligibility": a.get("eligibility"), "sub_axis": a.get("sub_axis"),
-            "amount_eur": (a.get("amount") or {}).get("eur"), "missing": a.get("missing")}
+            "amount_eur": (a.get("amount") or {}).get("eur"), "missing": a.get("missing"),
+            "collectivity_code": (a.get("collectivity") or {}).get("code")}
 
 
 # ------------------------------------------------------------------ playing
@@ -319,12 +328,18 @@ def run(url: str, args) -> int:
             by_kind[a["kind"]].append(a)
         lines.append("Follow-ups after the verdict: " + ", ".join(
             f"{k} {sum(1 for a in v if a['ok'])}/{len(v)}" for k, v in sorted(by_kind.items())))
+    wrong_place = [x["id"] for x in logs if not x.get("ok") and x["reasons"]
+                   and all(COLLECTIVITY in reason for reason in x["reasons"])]
+    if wrong_place:
+        lines.append(f"Right figures but for another collectivity (counted as failures): {len(wrong_place)} "
+                     f"({', '.join(wrong_place)}); without this check: {ok + len(wrong_place)}/{n} = "
+                     f"{100 * (ok + len(wrong_place)) / max(n, 1):.1f} %")
     failing = [x["id"] for x in logs if not x.get("ok")]
     lines.append("Failing: " + (", ".join(failing) if failing else "none"))
     reasons = collections.Counter()
     for x in logs:
         for reason in x["reasons"]:
-            reasons[re.sub(r"\d[\d .,]*", "N", reason)] += 1
+            reasons[re.sub(r"\d+(?:[ .,]\d+)*", "N", reason)] += 1
     if reasons:
         lines.append("Most frequent reasons:")
         lines += [f"  {c:>4}  {k}" for k, c in reasons.most_common(12)]
@@ -350,7 +365,7 @@ def run(url: str, args) -> int:
                                        for k in sorted({x["class"] for x in logs})},
                           "by_style": {k: dict(zip(("ok", "n", "rate"), rate([x for x in logs if x["style"] == k])))
                                        for k in sorted({x["style"] for x in logs})},
-                          "failing": failing},
+                          "failing": failing, "right_figures_wrong_collectivity": wrong_place},
         "faq": faq_summary,
     }
     report.write_text(json.dumps({"summary": summary, "scenarios": logs, "faq": faq_logs}, ensure_ascii=False,

@@ -579,7 +579,7 @@ class Builder:
         return facts, bval
 
     def state(self, c, project, sponsor, results, bval, budget_known, funded=None):
-        return {"kind": c["kind"], "dep": c["dep"], "pop": c["pop"], "epci_type": c["epci_type"],
+        return {"kind": c["kind"], "code": c.get("code"), "dep": c["dep"], "pop": c["pop"], "epci_type": c["epci_type"],
                 "project": project, "sponsor": sponsor, "results": results,
                 "budget": bval, "budget_known": budget_known, "funded": funded}
 
@@ -587,6 +587,7 @@ class Builder:
         n = self.counter.get(cls, 0) + 1
         self.counter[cls] = n
         exp, why = outcome(st)
+        exp["collectivity_code"] = st.get("code")   # the referential entry meant (None: a declared structure)
         sc = {"id": f"{cls}-{n:03d}", "class": cls, "style": style, "first": first, "facts": facts}
         if mid:
             sc["mid"] = mid
@@ -829,6 +830,7 @@ def main():
                       "results_date": b.pick(DATES_OK["sentences"])[0], "budget_eur": bt}
         st2 = dict(st, project=s2, budget=bval, budget_known=s2 in ("3b", "3c"))
         exp2, why2 = outcome(st2)
+        exp2["collectivity_code"] = st2.get("code")
         sc["after"] = [{"kind": "second_project", "text": text.format(**chef(c)), "facts": item_facts, "expected": exp2,
                         "reading": why2}]
 
@@ -843,6 +845,7 @@ def main():
                 "Et avec 5 200 habitants ?", "Et si nous étions une commune de plus de 5 000 habitants ?"][i]
         st2 = dict(st, pop=6000)
         exp2, why2 = outcome(st2)
+        exp2["collectivity_code"] = st2.get("code")
         sc["after"] = [{"kind": "what_if", "text": text.format(**chef(c)), "expected": exp2, "reading": why2}]
     pool = iter(b.rnd.sample([c for c in plain_pool + epcis if c["dep"] != "68"], 16))
     what_ifs = [
@@ -863,6 +866,7 @@ def main():
         sc, st = b.scenario("what_if", style, c, sub)
         st2 = dict(st, **change)
         exp2, why2 = outcome(st2)
+        exp2["collectivity_code"] = st2.get("code")
         sc["after"] = [{"kind": "what_if", "text": text.format(**chef(c)), "expected": exp2, "reading": why2}]
 
     # ---------------------------------------------------------------- correction (22)
@@ -885,6 +889,7 @@ def main():
         sc, st = b.scenario("correction", style, c, sub)
         st2 = dict(st, **change)
         exp2, why2 = outcome(st2)
+        exp2["collectivity_code"] = st2.get("code")
         sc["after"] = [{"kind": "correction", "text": text.format(**chef(c)), "expected": exp2, "reading": why2}]
     # corrections that lift a "not eligible" or "to confirm"
     lifts = [
@@ -907,6 +912,7 @@ def main():
         sc, st = b.scenario("correction", style, c, sub, **kw)
         st2 = dict(st, **change)
         exp2, why2 = outcome(st2)
+        exp2["collectivity_code"] = st2.get("code")
         sc["after"] = [{"kind": "correction", "text": text.format(**chef(c)), "expected": exp2, "reading": why2}]
 
     # ---------------------------------------------------------------- output
