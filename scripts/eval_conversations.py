@@ -50,6 +50,7 @@ REPORT = ROOT / "results" / "eval_conversations.json"
 DONT_KNOW = "je ne sais pas"
 COLLECTIVITY = "bons chiffres mais pour la collectivité"
 HTTP_TIMEOUT = 120
+MAX_REPEATS = 4            # the same question asked again after this many answers: the bot loops, stop
 
 
 # ------------------------------------------------------------------ HTTP
@@ -173,6 +174,7 @@ def answer_until_verdict(bot: Bot, facts: dict, msgs: list[dict], turns: int, ma
     """
     answers_sent = 0
     verdict = verdict_in(msgs)
+    repeats, last_pending = 0, None
     while verdict is None and turns < max_turns:
         slots = bot.slots()
         v = verdict_in_slots(slots)
@@ -184,6 +186,11 @@ def answer_until_verdict(bot: Bot, facts: dict, msgs: list[dict], turns: int, ma
             log["reasons"].append("ni question en attente ni verdict")
             break
         log.setdefault("asked", []).append(pending)
+        repeats = repeats + 1 if pending == last_pending else 1
+        last_pending = pending
+        if repeats > MAX_REPEATS:
+            log["reasons"].append(f"la question {pending} revient sans fin ({MAX_REPEATS} réponses)")
+            return None, turns
         if mid and not log.get("mid_done") and answers_sent + 1 >= int(mid.get("before") or 1):
             log["mid_done"] = True
             mmsgs = bot.say(mid["text"])
@@ -234,6 +241,10 @@ def play_scenario(url: str, sc: dict, max_turns: int, faq_answers: dict) -> dict
         after_logs = []
         last = verdict
         for i, item in enumerate(sc.get("after") or []):
+            if last is None:   # no verdict to follow up: not played, counted as failed
+                after_logs.append({"kind": item.get("kind"), "text": item.get("text"), "ok": False,
+                                   "reasons": ["non jouée : pas de premier verdict"]})
+                continue
             alog: dict = {"kind": item.get("kind"), "text": item.get("text"), "reasons": []}
             before = bot.slots().get("assessment")
             msgs = bot.say(item["text"])
