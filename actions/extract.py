@@ -12,13 +12,12 @@ from typing import Any
 
 from assistant.text import fold
 
+from assistant.eligibility import inputs as I
 from assistant.reading import answers as A
 from assistant.reading import names as N
 from assistant.reading import parsing as P
 from .engine import BOOL_SLOTS
 
-# inputs for which "je ne sais pas" is not a value: the question is skipped as before
-NO_UNKNOWN = ("collectivity", "department", "description", "expenses")
 _SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
                           r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
                           r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
@@ -172,7 +171,8 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
 
     if not is_payload and pending and A.is_dont_know(text):
         ex.dont_know = True
-        if pending not in NO_UNKNOWN:
+        declared = I.by_key().get(pending)
+        if declared is not None and declared.unknown_ok:
             up[pending] = A.UNKNOWN          # recorded: the engine gives an UNKNOWN finding ("à confirmer")
 
     # --- département (also separates homonyms)

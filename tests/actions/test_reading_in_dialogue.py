@@ -80,16 +80,23 @@ def test_dont_know_moves_on_and_never_loops(conversation):
     assert conversation.slots["pending_question"] == "results_date"
     msgs = conversation.say("pas encore décidé")
     assert "doit être" not in _texts(msgs)                            # never an engine refusal
+    assert conversation.slots["results_date"] == "unknown"
     assert conversation.slots["pending_question"] != "results_date"
+    assert "à confirmer" in _texts(msgs)
 
 
 def test_dont_know_is_recorded_as_unknown_for_the_input(referential):
+    from assistant.eligibility import inputs
+    from assistant.reading import answers
+    assert answers.UNKNOWN == inputs.UNKNOWN
     ex = extract({"text": "je ne sais pas", "intent": {"name": "inform"}}, "results_date", {}, referential)
     assert ex.dont_know and ex.updates == {"results_date": "unknown"} and ex.answered
     ex = extract({"text": "aucune idée", "intent": {"name": "inform"}}, "decision_level_sponsor", {}, referential)
     assert ex.updates == {"decision_level_sponsor": "unknown"}
     ex = extract({"text": "je ne sais pas", "intent": {"name": "inform"}}, "collectivity", {}, referential)
     assert ex.dont_know and "collectivity" not in ex.updates             # a name is never "unknown"
+    ex = extract({"text": "aucune idée", "intent": {"name": "inform"}}, "agents_count", {}, referential)
+    assert ex.dont_know and "agents_count" not in ex.updates             # not declared unknown_ok: skipped
 
 
 def test_two_misunderstandings_of_the_same_question_offer_a_human(conversation):
