@@ -380,5 +380,15 @@ class ActionRestartConversation(Action):
         return [AllSlotsReset()]
 
 
+def warm_up_names() -> None:
+    """Build the name index once at start-up (about a second), not at the first user's message."""
+    try:
+        from assistant.reading.names import index_for
+        index_for(_referential())
+    except Exception as exc:  # pragma: no cover - the first message builds it then
+        log.warning("name index warm-up failed: %s", type(exc).__name__)
+
+
 if os.environ.get("FITN7_NO_WARMUP") != "1":
     E.warm_up()
+    warm_up_names()
