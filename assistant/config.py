@@ -5,6 +5,18 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_env_file(path: str | os.PathLike | None = None) -> bool:
+    """Read the project's `.env` with python-dotenv (never as a shell script): values may hold
+    spaces, quotes, `#` comments. Variables already set in the environment win. Every entry
+    point calls it (the `assistant` CLI, the web server, scripts/run.sh through `env-file`)."""
+    from dotenv import load_dotenv
+
+    env_path = Path(path) if path else Path(os.environ.get("FITN7_ENV_FILE") or ROOT / ".env")
+    if not env_path.is_file():
+        return False
+    return load_dotenv(env_path, override=False)
 KNOWLEDGE_DIR = Path(os.environ.get("FITN7_KNOWLEDGE_DIR", ROOT / "knowledge"))
 VAR_DIR = Path(os.environ.get("FITN7_VAR_DIR", ROOT / "var"))
 
