@@ -135,7 +135,7 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
     (tmp / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + tracker_store,
         encoding="utf-8")
-    (tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+    (tmp / "credentials.yml").write_text("rasa_plugins.rest_channel.RestInput:\n", encoding="utf-8")
 
     base_env = dict(os.environ)
     base_env.update({
