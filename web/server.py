@@ -195,7 +195,8 @@ class ChatState:
         self.locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
         self.turns: OrderedDict[str, int] = OrderedDict()
         self.max_turns = max_turns
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.storage = MemoryStorage()        # the limiter only keeps a weak reference to it
+        self.limiter = MovingWindowRateLimiter(self.storage)
         self.client_limit = parse(per_client)
         self.conversation_limit = parse(per_conversation)
 
