@@ -9,9 +9,17 @@ hash-password`). Login sets a signed, HttpOnly, SameSite=Strict session cookie l
 the static assets. With no hash configured the triage is closed (French message, HTTP 503): never
 open by default. Comparisons are constant time (hmac.compare_digest).
 
-Settings (environment): TRIAGE_PASSWORD_HASH, TRIAGE_SESSION_SECRET (optional; else derived from
-the hash, so that changing the password ends every session), TRIAGE_SESSION_HOURS (8),
-TRIAGE_COOKIE_SECURE (1 behind HTTPS), RETENTION_DAYS (180, shown on the page).
+Settings (environment): TRIAGE_PASSWORD_HASH, TRIAGE_SESSION_SECRET (optional; else a random
+secret generated once in TRIAGE_SECRET_FILE, default var/triage-session.key, mode 0600: outside
+the database, so that reading the hash or a database dump is not enough to forge a session; the
+signing key also mixes in the hash, so that changing the password ends every session),
+TRIAGE_SESSION_HOURS (8), TRIAGE_COOKIE_SECURE (1 forces Secure; it is also set whenever the
+public origin is HTTPS), RETENTION_DAYS (180, shown on the page).
+
+Sessions ended by logout are remembered until they expire in TRIAGE_REVOKED_FILE (default
+var/triage-revoked.txt), so that a restart does not bring them back. Failed logins are counted
+per client address (X-Forwarded-For's last hop with TRUST_PROXY=1, web/server.py), and an attempt
+is counted before its password is checked, so that parallel guesses cannot pass the limit.
 """
 from __future__ import annotations
 
@@ -31,8 +39,8 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.helpdesk.cases import CaseStore
-from assistant.config import env_int
-from web.origin import is_same_origin
+from assistant.config import VAR_DIR, env_int
+from web.origin import is_same_origin, public_origin
 from assistant.errors import InputError
 from assistant.helpdesk.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
                               case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
@@ -75,13 +83,73 @@ class TriageSettings:
             retention_days=max(1, env_int("RETENTION_DAYS", 180)),
         )
 
+    def __post_init__(self) -> None:
+        if self.password_hash and not self.session_secret:
+            self.session_secret = session_secret_from_file()
+
     @property
     def configured(self) -> bool:
         return bool(self.password_hash)
 
     def key(self) -> bytes:
-        base = self.session_secret or ("fitn7-triage-session:" + (self.password_hash or "")).encode()
-        return hashlib.sha256(base).digest()
+        if not self.session_secret:   # never derived from the hash alone (anyone reading it could sign)
+            raise RuntimeError("triage: no session secret")
+        return hmac.new(self.session_secret, ("fitn7-triage-session:" + (self.password_hash or "")).encode(),
+                        hashlib.sha256).digest()
+
+
+def _secret_path() -> Path:
+    return Path(os.environ.get("TRIAGE_SECRET_FILE") or VAR_DIR / "triage-session.key")
+
+
+def _revoked_path() -> Path:
+    return Path(os.environ.get("TRIAGE_REVOKED_FILE") or VAR_DIR / "triage-revoked.txt")
+
+
+def session_secret_from_file(path: Path | None = None) -> bytes:
+    """The random signing secret, generated once (32 bytes, file mode 0600)."""
+    path = path or _secret_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
+    value = path.read_text(encoding="ascii").strip()
+    if len(value) < 32:
+        raise RuntimeError(f"triage: secret file {path} is too short")
+    return value.encode()
+
+
+def load_revoked(path: Path | None = None, now: float | None = None) -> dict:
+    """nonce -> expiry of the sessions ended by logout and not expired yet."""
+    path = path or _revoked_path()
+    now = now or time.time()
+    out = {}
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        nonce, _, expires = line.partition(" ")
+        try:
+            if int(expires) > now:
+                out[nonce] = int(expires)
+        except ValueError:
+            continue
+    return out
+
+
+def save_revoked(revoked: dict, path: Path | None = None) -> None:
+    path = path or _revoked_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"{n} {e}\n" for n, e in revoked.items() if e > now), encoding="ascii")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 @dataclass
@@ -91,7 +159,7 @@ class TriageState:
     settings: TriageSettings
     store: CaseStore | None = None
     rules: PriorityRules | None = None
-    revoked: set = field(default_factory=set)  # nonces of sessions ended by logout
+    revoked: dict = field(default_factory=load_revoked)  # nonce -> expiry, ended by logout
 
 
 STATE = web.AppKey("triage_state", TriageState)
@@ -341,26 +409,30 @@ async def login(request: web.Request) -> web.Response:
         return _closed_page()
     if not _same_origin(request):
         return _login_page("Requête refusée (origine inconnue).", status=403)
-    client = request.remote or "?"
+    client = request.remote or "?"   # the real client behind a trusted proxy (web/server.py)
     now = time.time()
+    # check and count in one step, with no await in between (atomic on the event loop): the
+    # attempt counts as a failure until its password is found right
     recent = [t for t in settings.failures.get(client, []) if now - t < FAILURE_WINDOW]
     if len(recent) >= MAX_FAILURES:
+        settings.failures[client] = recent
         return _login_page("Trop d'essais : réessayez dans quelques minutes.", status=429)
+    # forget the addresses whose failures are all past the window, so the table stays bounded
+    for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
+        del settings.failures[other]
+    recent.append(now)
+    settings.failures[client] = recent
     form = await request.post()
     password = str(form.get("password") or "")
     ok = await _run(verify_password, password, settings.password_hash)
     if not ok:
-        # forget the addresses whose failures are all past the window, so the table stays bounded
-        for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
-            del settings.failures[other]
-        recent.append(now)
-        settings.failures[client] = recent
         log.warning("triage: failed login")
         return _login_page("Mot de passe incorrect.", status=401)
     settings.failures.pop(client, None)
     response = web.HTTPSeeOther("/triage")
+    secure = settings.cookie_secure or public_origin(request).startswith("https://")
     response.set_cookie(COOKIE, make_session(settings), path=COOKIE_PATH, httponly=True,
-                        samesite="Strict", secure=settings.cookie_secure,
+                        samesite="Strict", secure=secure,
                         max_age=settings.session_hours * 3600)
     log.info("triage: login")
     raise response
@@ -368,8 +440,14 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     value = request.cookies.get(COOKIE)
-    if value and valid_session(request.app[STATE].settings, value):
-        request.app[STATE].revoked.add(value.split(".")[1])
+    state = request.app[STATE]
+    if value and valid_session(state.settings, value):
+        expires, nonce, _ = value.split(".")
+        state.revoked[nonce] = int(expires)
+        try:
+            save_revoked(state.revoked)   # kept across restarts until the session expires
+        except OSError as exc:
+            log.error("triage: revoked sessions not saved (%s)", type(exc).__name__)
     response = web.HTTPSeeOther("/triage")
     response.del_cookie(COOKIE, path=COOKIE_PATH)
     raise response

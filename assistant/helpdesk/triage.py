@@ -320,10 +320,15 @@ def queue(store: CaseStore, flt: Filter | None = None,
 
 # --------------------------------------------------------------------------- rendering
 
+def conversation_ref(conversation_id: str) -> str:
+    """A short reference to quote to an administrator (who can find the conversation from it),
+    never the conversation id itself: that id would let its holder continue the conversation."""
+    return "conv-" + hashlib.sha256((conversation_id or "").encode("utf-8")).hexdigest()[:12]
+
+
 def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = False) -> dict:
     out = {
-        "id": case.id,
-        "conversation_id": case.conversation_id,
+        "id": case.id,          # the case number; never the conversation id (a bearer token)
         "channel": case.channel,
         "created_at": fmt_time(case.created_at),
         "updated_at": fmt_time(case.updated_at),
@@ -373,7 +378,7 @@ CSV_COLUMNS = [
     ("amount", "Montant (€)"), ("agents_count", "Agents"), ("users_count", "Utilisateurs"),
     ("handoff_reason", "Mise en relation"), ("priority", "Priorité"),
     ("priority_reasons", "Raisons de la priorité"), ("missing", "Encore à préciser"),
-    ("description", "Description du projet"), ("conversation_id", "Conversation"),
+    ("description", "Description du projet"), ("conversation_ref", "Conversation"),
     # Labels of the code columns "Type" and "Sous-axe", appended so that the columns above keep
     # their positions for anyone importing the file ("Éligibilité" already holds the label).
     ("collectivity_type_label", "Type (libellé)"), ("sub_axis_label", "Sous-axe (libellé)"),
@@ -406,7 +411,7 @@ def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
             "handoff_reason": c.handoff_reason or "",
             "priority": f"{p.tier_label} — score {p.score}",
             "priority_reasons": p.summary(), "missing": ", ".join(c.missing or []),
-            "description": c.description or "", "conversation_id": c.conversation_id,
+            "description": c.description or "", "conversation_ref": conversation_ref(c.conversation_id),
             "collectivity_type_label": case_type_label(c),
             "sub_axis_label": sub_axis_label(c.sub_axis),
         }
@@ -438,7 +443,9 @@ def to_csv(items: Iterable[QueueItem]) -> bytes:
 
 # --------------------------------------------------------------------------- staff password
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+# OWASP's password storage cheat sheet (2024): scrypt N=2^17, r=8, p=1 (128 MiB per hash)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 17, 8, 1
+SCRYPT_MAXMEM = 256 * 1024 * 1024
 
 
 def _b64(data: bytes) -> str:
@@ -452,7 +459,7 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
         raise InputError("mot de passe vide")
     salt = salt or os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
-                            p=SCRYPT_P, dklen=32)
+                            p=SCRYPT_P, dklen=32, maxmem=SCRYPT_MAXMEM)
     return f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}:{_b64(salt)}:{_b64(digest)}"
 
 
@@ -488,7 +495,7 @@ def verify_password(password: str, stored: str) -> bool:
         if parts[0] == "scrypt":
             n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
             digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                                    dklen=len(expected), maxmem=256 * 1024 * 1024)
+                                    dklen=len(expected), maxmem=SCRYPT_MAXMEM)
         else:
             digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt,
                                          int(parts[1]), dklen=len(expected))
