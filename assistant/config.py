@@ -17,6 +17,24 @@ def load_env_file(path: str | os.PathLike | None = None) -> bool:
     if not env_path.is_file():
         return False
     return load_dotenv(env_path, override=False)
+
+
+def shell_exports(path: str | os.PathLike | None = None) -> str:
+    """`export KEY='value'` lines for scripts/run.sh: the .env parsed by python-dotenv, minus the
+    variables already set in the environment."""
+    import shlex
+
+    from dotenv import dotenv_values
+
+    env_path = Path(path) if path else Path(os.environ.get("FITN7_ENV_FILE") or ROOT / ".env")
+    if not env_path.is_file():
+        return ""
+    lines = []
+    for key, value in dotenv_values(env_path).items():
+        if value is None or key in os.environ or not key.replace("_", "").isalnum():
+            continue
+        lines.append(f"export {key}={shlex.quote(value)}")
+    return "\n".join(lines)
 KNOWLEDGE_DIR = Path(os.environ.get("FITN7_KNOWLEDGE_DIR", ROOT / "knowledge"))
 VAR_DIR = Path(os.environ.get("FITN7_VAR_DIR", ROOT / "var"))
 

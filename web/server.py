@@ -388,6 +388,32 @@ async def french_errors(request: web.Request, handler):
         return web.Response(status=500, text="Erreur interne du serveur.", content_type="text/plain", charset="utf-8")
 
 
+async def _retention(app: web.Application):
+    """Retention that runs by itself: `assistant purge` (RETENTION_DAYS) every PURGE_EVERY_HOURS
+    (24; 0 disables), in a worker thread, first run one minute after start (PURGE_FIRST_DELAY)."""
+    hours = env_float("PURGE_EVERY_HOURS", 24.0)
+    task = None
+    if hours > 0:
+        async def loop() -> None:
+            from assistant.commands.purge import retention_days
+            from assistant.helpdesk.cases import CaseStore
+
+            await asyncio.sleep(env_float("PURGE_FIRST_DELAY", 60.0))
+            while True:
+                try:
+                    result = await asyncio.get_running_loop().run_in_executor(
+                        None, lambda: CaseStore.default().purge(retention_days()))
+                    log.info("retention: %s case(s), %s event(s) purged", result["cases"], result["events"])
+                except Exception as exc:   # logged by class: the next run tries again
+                    log.error("retention: purge failed (%s)", type(exc).__name__)
+                await asyncio.sleep(hours * 3600)
+
+        task = asyncio.ensure_future(loop())
+    yield
+    if task is not None:
+        task.cancel()
+
+
 async def _open_session(app: web.Application):
     app[SESSION_KEY] = aiohttp.ClientSession()
     yield
@@ -430,6 +456,7 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
         # throttle); without TRUST_PROXY the header is ignored (anybody could send it)
         app.middlewares.insert(0, forwarded_for_middleware())
     app.cleanup_ctx.append(_open_session)
+    app.cleanup_ctx.append(_retention)
     app.router.add_get("/", page_handler("prefecture.html"))
     app.router.add_get("/embed-demo", page_handler("embed-demo.html"))
     app.router.add_get("/healthz", healthz)
