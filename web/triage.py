@@ -43,14 +43,16 @@ from assistant.config import VAR_DIR, env_int
 from web.origin import is_same_origin, public_origin
 from assistant.errors import InputError
 from assistant.helpdesk.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
-                              case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
-                              verify_password)
+                              case_to_dict, check_hash_format, csv_chunks, iter_queue, queue,
+                              queue_page, sub_axis_short_label, to_csv, verify_password)
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "triage"
 COOKIE = "fitn7_triage"
 COOKIE_PATH = "/triage"
+PER_PAGE = 100             # cases per page of the queue (?page=N, ?per_page= up to MAX_PER_PAGE)
+MAX_PER_PAGE = 500
 MAX_FAILURES = 5            # failed logins per client address ...
 FAILURE_WINDOW = 300        # ... within this many seconds, then refused for the rest of it
 
@@ -458,31 +460,49 @@ def _filter(request: web.Request) -> Filter:
                                 ("department", "sub_axis", "eligibility", "status", "since", "until")})
 
 
-async def _filtered_queue(request: web.Request):
-    """Guard, filter parsing and queue shared by the JSON list and the CSV export:
-    `(filter, items)`, or the error response to send instead."""
+def _guarded_filter(request: web.Request):
+    """Guard and filter parsing shared by the JSON list and the CSV export: the filter, or the
+    error response to send instead."""
     denied = _guard_json(request)
     if denied is not None:
         return denied
     try:
-        flt = _filter(request)
+        return _filter(request)
     except InputError as exc:
         return _error(str(exc), 400)
-    return flt, await _run(queue, _store(request), flt, _rules(request))
+
+
+def _positive(value: str | None, default: int, upper: int) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        raise InputError("numéro de page illisible : un entier positif est attendu") from None
+    if number < 1:
+        raise InputError("numéro de page illisible : un entier positif est attendu")
+    return min(number, upper)
 
 
 @_db_guard
 async def api_cases(request: web.Request) -> web.Response:
-    result = await _filtered_queue(request)
-    if isinstance(result, web.Response):
-        return result
-    flt, items = result
+    flt = _guarded_filter(request)
+    if isinstance(flt, web.Response):
+        return flt
+    try:
+        page = _positive(request.query.get("page"), 1, 10 ** 6)
+        per_page = _positive(request.query.get("per_page"), PER_PAGE, MAX_PER_PAGE)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    total, items = await _run(queue_page, _store(request), flt, _rules(request), page, per_page)
+    first = (page - 1) * per_page + 1
     return _json({
         "filter": flt.to_dict(),
-        "count": len(items),
+        "count": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, -(-total // per_page)),
         "retention_days": request.app[STATE].settings.retention_days,
         "cases": [dict(case_to_dict(it.case, it.priority), rank=i)
-                  for i, it in enumerate(items, start=1)],
+                  for i, it in enumerate(items, start=first)],
     })
 
 
@@ -570,15 +590,26 @@ async def api_note(request: web.Request) -> web.Response:
 
 
 @_db_guard
-async def export_csv(request: web.Request) -> web.Response:
-    result = await _filtered_queue(request)
-    if isinstance(result, web.Response):
-        return result
-    _, items = result
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    """The whole filtered queue, written 500 cases at a time (never every case in memory)."""
+    flt = _guarded_filter(request)
+    if isinstance(flt, web.Response):
+        return flt
+    pieces = await _run(lambda: csv_chunks(iter_queue(_store(request), flt, _rules(request))))
+    first = await _run(next, pieces, b"")      # the sort and the first chunk: errors still a 503
     headers = dict(SECURITY_HEADERS)
     headers["Content-Disposition"] = 'attachment; filename="file-de-tri-fitn7.csv"'
-    return web.Response(body=to_csv(items), headers=headers,
-                        content_type="text/csv", charset="utf-8")
+    headers["Content-Type"] = "text/csv; charset=utf-8"
+    response = web.StreamResponse(headers=headers)
+    await response.prepare(request)
+    await response.write(first)
+    while True:
+        piece = await _run(next, pieces, None)
+        if piece is None:
+            break
+        await response.write(piece)
+    await response.write_eof()
+    return response
 
 
 async def static(request: web.Request) -> web.StreamResponse:

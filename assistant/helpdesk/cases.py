@@ -499,6 +499,30 @@ class CaseStore:
         with self.engine.connect() as conn:
             return [Case.from_row(r) for r in conn.execute(query.order_by(cases_table.c.id))]
 
+    # columns left out of the queue's sort (long texts): read for one page at a time
+    HEAVY_COLUMNS = ("description", "findings", "missing", "summary", "amount_explanation")
+
+    def select_light(self, where: list | None = None) -> list[Case]:
+        """Like select(), without the long text columns (enough to compute priorities)."""
+        self._ensure()
+        cols = [c for c in cases_table.c if c.name not in self.HEAVY_COLUMNS]
+        query = sa.select(*cols)
+        for cond in where or []:
+            query = query.where(cond)
+        with self.engine.connect() as conn:
+            return [Case.from_row(r) for r in conn.execute(query.order_by(cases_table.c.id))]
+
+    def select_ids(self, ids: list[int]) -> dict[int, Case]:
+        """Full cases by id (at most a page at a time)."""
+        self._ensure()
+        out: dict[int, Case] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids), 500):
+                for row in conn.execute(sa.select(cases_table).where(cases_table.c.id.in_(chunk))):
+                    case = Case.from_row(row)
+                    out[case.id] = case
+        return out
+
     def transcript(self, conversation_id: str) -> list[TranscriptLine] | None:
         """User and bot texts of the conversation from Rasa's tracker store (`events`), or None
         when that table does not exist in this database."""

@@ -129,8 +129,13 @@ class Priority:
     score: int
     reasons: list[Reason] = field(default_factory=list)
 
+    identified: bool = True
+
     def sort_key(self, case: Case) -> tuple:
-        return (self.open_rank, self.tier_rank, -self.score, case.created_at, case.id)
+        # a conversation that never named its collectivity (a flood, a test, an injected
+        # hand-off) comes after every identified open case, whatever its tier
+        return (self.open_rank, 0 if self.identified else 1, self.tier_rank, -self.score,
+                case.created_at, case.id)
 
     def to_dict(self) -> dict:
         return {"tier": self.tier_rank, "tier_label": self.tier_label, "score": self.score,
@@ -211,7 +216,13 @@ class PriorityRules:
                     reasons.append(self._reason(entry, int(entry["points"])))
                     break
         open_rank = 1 if case.status == "traite" else 0
-        return Priority(open_rank, int(tier["rank"]), tier["label"], score, reasons)
+        identified = bool(case.collectivity_code or case.collectivity_name)
+        if not identified:
+            # interpretation (issue 13): the guichet serves collectivities; a request that names
+            # none cannot be assessed, so it waits behind the identified ones
+            reasons.append(Reason("Collectivité non identifiée : après les demandes identifiées", None,
+                                  first.section, first.quote, "triage_unidentified"))
+        return Priority(open_rank, int(tier["rank"]), tier["label"], score, reasons, identified)
 
 
 # --------------------------------------------------------------------------- filters
@@ -318,6 +329,35 @@ def queue(store: CaseStore, flt: Filter | None = None,
     return items
 
 
+def _ordered_light(store: CaseStore, flt: Filter | None, rules: PriorityRules) -> list[QueueItem]:
+    items = [QueueItem(c, rules.priority(c)) for c in store.select_light((flt or Filter()).conditions())]
+    items.sort(key=lambda it: it.priority.sort_key(it.case))
+    return items
+
+
+def queue_page(store: CaseStore, flt: Filter | None = None, rules: PriorityRules | None = None,
+               page: int = 1, per_page: int = 100) -> tuple[int, list[QueueItem]]:
+    """(number of matching cases, the items of one page, full): the sort reads the short columns
+    only; the long texts are read for the page's cases only."""
+    rules = rules or PriorityRules.default()
+    ordered = _ordered_light(store, flt, rules)
+    start = (max(1, page) - 1) * per_page
+    window = ordered[start:start + per_page]
+    full = store.select_ids([it.case.id for it in window])
+    return len(ordered), [QueueItem(full[it.case.id], it.priority) for it in window if it.case.id in full]
+
+
+def iter_queue(store: CaseStore, flt: Filter | None = None, rules: PriorityRules | None = None,
+               chunk: int = 500) -> Iterable[list[QueueItem]]:
+    """The whole queue in order, `chunk` full cases at a time (the CSV export)."""
+    rules = rules or PriorityRules.default()
+    ordered = _ordered_light(store, flt, rules)
+    for i in range(0, len(ordered), chunk):
+        window = ordered[i:i + chunk]
+        full = store.select_ids([it.case.id for it in window])
+        yield [QueueItem(full[it.case.id], it.priority) for it in window if it.case.id in full]
+
+
 # --------------------------------------------------------------------------- rendering
 
 def conversation_ref(conversation_id: str) -> str:
@@ -393,9 +433,10 @@ def _decimal(value: float | None) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
-    yield [label for _, label in CSV_COLUMNS]
-    for rank, it in enumerate(items, start=1):
+def csv_rows(items: Iterable[QueueItem], header: bool = True, start: int = 1) -> Iterable[list[str]]:
+    if header:
+        yield [label for _, label in CSV_COLUMNS]
+    for rank, it in enumerate(items, start=start):
         c, p = it.case, it.priority
         row = {
             "rang": rank, "id": c.id, "created_at": fmt_time(c.created_at), "channel": c.channel,
@@ -431,6 +472,21 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def csv_chunks(chunks: Iterable[list[QueueItem]]) -> Iterable[bytes]:
+    """The export piece by piece (same bytes as to_csv of the concatenated items)."""
+    rank = 1
+    first = True
+    for items in chunks:
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+        writer.writerows(csv_rows(items, header=first, start=rank))
+        yield buf.getvalue().encode("utf-8-sig" if first else "utf-8")
+        first = False
+        rank += len(items)
+    if first:
+        yield to_csv([])
 
 
 def to_csv(items: Iterable[QueueItem]) -> bytes:
