@@ -19,6 +19,24 @@ def load_env_file(path: str | os.PathLike | None = None) -> bool:
     return load_dotenv(env_path, override=False)
 
 
+def secret_from_file(path: Path) -> bytes:
+    """A random secret generated once in `path` (32 bytes, base64, file mode 0600), then read."""
+    import base64
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
+    value = path.read_text(encoding="ascii").strip()
+    if len(value) < 32:
+        raise RuntimeError(f"secret file {path} is too short")
+    return value.encode()
+
+
 def shell_exports(path: str | os.PathLike | None = None) -> str:
     """`export KEY='value'` lines for scripts/run.sh: the .env parsed by python-dotenv, minus the
     variables already set in the environment."""

@@ -46,7 +46,9 @@ pids=()
 cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 2>&1 &
+# What one custom action may receive (the tracker Rasa sends): ACTION_MAX_BYTES, else HTTP 413
+SANIC_REQUEST_MAX_SIZE="${ACTION_MAX_BYTES:-4000000}" \
+  $BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 
 if [ "${1:-}" = "--shell" ]; then

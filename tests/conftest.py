@@ -33,6 +33,7 @@ def pytest_configure(config):
     # the triage's session secret and revoked sessions: never the developer's var/ files
     os.environ["TRIAGE_SECRET_FILE"] = f"{_tmp_dir}/triage-session.key"
     os.environ["TRIAGE_REVOKED_FILE"] = f"{_tmp_dir}/triage-revoked.txt"
+    os.environ["CHAT_SECRET_FILE"] = f"{_tmp_dir}/chat-session.key"
     os.environ.setdefault("PURGE_EVERY_HOURS", "0")   # the web server's retention: tests turn it on
 
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import html
 import json
 import logging
@@ -43,7 +45,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from assistant.config import env_int, load_env_file
+from assistant.config import VAR_DIR, env_int, load_env_file, secret_from_file
 from web.origin import TRUST_PROXY_KEY, is_same_origin, public_origin, trust_proxy_from_env
 
 log = logging.getLogger("web.server")
@@ -67,6 +69,7 @@ CORS_KEY = web.AppKey("cors_origins", frozenset)
 TIMEOUT_KEY = web.AppKey("rasa_timeout", float)
 SESSION_KEY = web.AppKey("http_session", aiohttp.ClientSession)
 CHAT_KEY = web.AppKey("chat_state", object)
+CHAT_ID_KEY = web.AppKey("chat_id_key", bytes)
 
 # Content-Security-Policy of our own pages: nothing inline, nothing from elsewhere.
 PAGE_CSP = (
@@ -162,6 +165,19 @@ def clean_bot_message(item: object) -> dict | None:
     if isinstance(custom, dict) and isinstance(custom.get("assessment"), dict):
         out["custom"] = {"assessment": custom["assessment"]}
     return out or None
+
+
+def chat_key() -> bytes:
+    """Secret of the conversation ids given to Rasa (CHAT_SECRET_FILE, default var/chat-session.key)."""
+    return secret_from_file(Path(os.environ.get("CHAT_SECRET_FILE") or VAR_DIR / "chat-session.key"))
+
+
+def rasa_sender_id(sender: str, key: bytes | None = None) -> str:
+    """The conversation id Rasa, the database and the triage know: a keyed hash of the browser's
+    random id. The browser's id stays in its sessionStorage; the stored id, if it leaks (a log, a
+    dump), cannot be used on the public channel to continue the conversation, since the proxy
+    hashes whatever id it receives."""
+    return "w" + hmac.new(key or chat_key(), sender.encode("ascii"), hashlib.sha256).hexdigest()[:40]
 
 
 def clean_text(text: str) -> str:
@@ -316,7 +332,7 @@ async def chat(request: web.Request) -> web.Response:
             return web.json_response(messages, headers=headers, dumps=_dumps)
     if not state.allowed(client_address(request), sender):
         return json_error(429, RATE_LIMITED, {**headers, "Retry-After": "60"})
-    payload: dict = {"sender": sender, "message": message}
+    payload: dict = {"sender": rasa_sender_id(sender, request.app[CHAT_ID_KEY]), "message": message}
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         # Only short string values, to pass the page's département to the assistant.
@@ -448,6 +464,7 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
     app[CORS_KEY] = frozenset(o.rstrip("/") for o in (cors_origins or default_cors_origins(port)))
     app[TIMEOUT_KEY] = env_float("RASA_TIMEOUT", 60.0)
     app[TRUST_PROXY_KEY] = trust_proxy_from_env()
+    app[CHAT_ID_KEY] = chat_key()
     app[CHAT_KEY] = ChatState(os.environ.get("CHAT_RATE_PER_CLIENT", "60/minute"),
                               os.environ.get("CHAT_RATE_PER_CONVERSATION", "20/minute"),
                               max(1, env_int("CHAT_MAX_TURNS", 200)))

@@ -110,19 +110,9 @@ def _revoked_path() -> Path:
 
 def session_secret_from_file(path: Path | None = None) -> bytes:
     """The random signing secret, generated once (32 bytes, file mode 0600)."""
-    path = path or _secret_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
-    value = path.read_text(encoding="ascii").strip()
-    if len(value) < 32:
-        raise RuntimeError(f"triage: secret file {path} is too short")
-    return value.encode()
+    from assistant.config import secret_from_file
+
+    return secret_from_file(path or _secret_path())
 
 
 def load_revoked(path: Path | None = None, now: float | None = None) -> dict:

@@ -158,3 +158,14 @@ def test_turns_per_conversation_are_capped(fake_rasa, monkeypatch):
         assert chat(server, {"sender": _sender(51), "message": "Bonjour"})[0] == 200
     finally:
         server.close()
+
+
+def test_the_stored_conversation_id_does_not_open_the_conversation(site, fake_rasa):
+    """Issue 13, point 13: Rasa (and the database, the logs) know a keyed hash of the browser's
+    id; that stored id sent to the public proxy is hashed again: another, empty conversation."""
+    browser_id = _sender(60)
+    chat(site, {"sender": browser_id, "message": "Bonjour"})
+    stored = fake_rasa.received[-1]["sender"]
+    assert stored != browser_id and browser_id not in stored
+    chat(site, {"sender": stored, "message": "Bonjour"})
+    assert fake_rasa.received[-1]["sender"] not in (stored, browser_id)
