@@ -24,7 +24,14 @@ Configuration (environment variables, safe defaults):
 - ``WEB_PORT``      port (default 8000; ``--port`` wins); ``WEB_HOST`` interface (default 127.0.0.1)
 - ``RASA_TIMEOUT``  seconds to wait for Rasa's answer (default 60)
 - ``TRUST_PROXY``   1 behind a reverse proxy that terminates HTTPS: read X-Forwarded-Proto/-Host
-                    for the same-origin checks (web/origin.py); off by default
+                    for the same-origin checks (web/origin.py) and X-Forwarded-For's last hop as
+                    the client address (aiohttp-remotes); off by default
+- ``CHAT_RATE_PER_CLIENT`` / ``CHAT_RATE_PER_CONVERSATION`` (60/minute, 20/minute), ``CHAT_MAX_TURNS``
+  (200), ``CHAT_SECRET_FILE``, ``PURGE_EVERY_HOURS`` (24; the retention purge, 0 disables)
+
+Issue 13 (README, "Security"): a "/..." message passes only if it is a button of the bot's last
+answer; each message id is answered once; Rasa's empty answer is "unavailable"; control
+characters and lone surrogates are cleaned; Rasa sees a keyed hash of the browser's id.
 """
 from __future__ import annotations
 
