@@ -65,7 +65,8 @@ MESSAGE_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 16 * 1024
 MAX_CONVERSATIONS = 10_000   # conversations whose buttons / answers / turns the proxy remembers
-MAX_IDS_PER_CONVERSATION = 16
+MAX_IDS_PER_CONVERSATION = 4      # answers kept per conversation, for retries ...
+MAX_ANSWERED_CONVERSATIONS = 2_000  # ... of the most recent conversations (bounded memory)
 # Characters removed from the text before it reaches Rasa: NUL and the other C0/C1 controls
 # (PostgreSQL refuses NUL in text), lone surrogates (not encodable as UTF-8) -> U+FFFD.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -224,10 +225,10 @@ class ChatState:
         self.conversation_limit = parse(per_conversation)
 
     @staticmethod
-    def _touch(table: OrderedDict, key: str, value) -> None:
+    def _touch(table: OrderedDict, key: str, value, bound: int = MAX_CONVERSATIONS) -> None:
         table[key] = value
         table.move_to_end(key)
-        while len(table) > MAX_CONVERSATIONS:
+        while len(table) > bound:
             table.popitem(last=False)
 
     def allowed(self, client: str, sender: str) -> bool:
@@ -262,7 +263,7 @@ class ChatState:
         ids[message_id] = task
         while len(ids) > MAX_IDS_PER_CONVERSATION:
             ids.popitem(last=False)
-        self._touch(self.answers, sender, ids)
+        self._touch(self.answers, sender, ids, MAX_ANSWERED_CONVERSATIONS)
 
     def forget(self, sender: str, message_id: str) -> None:
         self.answers.get(sender, {}).pop(message_id, None)
