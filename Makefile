@@ -92,4 +92,4 @@ clean:
 # CONFIRM=oui, e.g. `make delete-data CONFIRM=oui`.
 delete-data:
 	@if [ "$(CONFIRM)" != "oui" ]; then echo "Supprime les dossiers, notes et conversations (var/*.sqlite*) : relancer avec CONFIRM=oui" >&2; exit 2; fi
-	rm -f var/*.sqlite var/*.sqlite-wal var/*.sqlite-shm var/*.sqlite.migrate.lock var/triage-session.key var/triage-revoked.txt
+	rm -f var/*.sqlite var/*.sqlite-wal var/*.sqlite-shm var/*.sqlite.migrate.lock var/triage-session.key var/triage-revoked.txt var/chat-session.key
