@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean eval-conversations
+.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations
 
 help:
 	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
@@ -83,5 +83,13 @@ bench: install referential train
 	$(PY) scripts/bench_engine.py
 	$(PY) scripts/bench_rasa.py
 
+# Only what can be rebuilt (the model, caches, logs, test outputs). var/*.sqlite* holds the cases,
+# notes and conversations of record, and var/triage-*.key|txt the sessions' secret: `delete-data`.
 clean:
-	rm -rf models .rasa var/*.sqlite*
+	rm -rf models .rasa results test-artifacts var/*.log var/endpoints.yml
+
+# Deletes the data of record (cases, notes, transcripts, referential, triage secret): asks for
+# CONFIRM=oui, e.g. `make delete-data CONFIRM=oui`.
+delete-data:
+	@if [ "$(CONFIRM)" != "oui" ]; then echo "Supprime les dossiers, notes et conversations (var/*.sqlite*) : relancer avec CONFIRM=oui" >&2; exit 2; fi
+	rm -f var/*.sqlite var/*.sqlite-wal var/*.sqlite-shm var/*.sqlite.migrate.lock var/triage-session.key var/triage-revoked.txt var/chat-session.key

@@ -168,14 +168,16 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     contact = render.choose_contact(assessment)
     link = render.mailto(contact, assessment)
     key = {HANDOFF_TO_CONFIRM: "to_confirm", HANDOFF_FALLBACK: "fallback"}.get(reason)
-    text = render.handoff_text(contact, link, key)
+    # the case first: the text says "transmise" only if it was recorded
+    recorded = E.record_case(tracker.sender_id, _channel(tracker), request, assessment,
+                             handoff_reason=reason) is not None
+    text = render.handoff_text(contact, link, key, recorded=recorded)
     others = [c for c in (assessment or {}).get("contacts") or [] if c is not contact]
     if others:
         text += "\nAutre interlocuteur : " + " ; ".join(
             f"{c.get('name')} ({c.get('email') or c.get('url') or ''})".replace(" ()", "") for c in others) + "."
     dispatcher.utter_message(text=text,
                              json_message={"handoff": {"contact": contact, "mailto": link, "reason": reason}})
-    E.record_case(tracker.sender_id, _channel(tracker), request, assessment, handoff_reason=reason)
     if reason == HANDOFF_USER and not _place_known(assessment):
         # the right prefecture needs the collectivity: ask it, the hand-off follows the answer
         dispatcher.utter_message(text=T.HANDOFF_NEEDS_PLACE)

@@ -177,17 +177,23 @@ def mailto(contact: dict | None, a: dict | None) -> str:
     return f"mailto:{quote(address, safe='@')}?subject={quote(subject)}&body={quote(body)}"
 
 
-def handoff_text(contact: dict | None, link: str, reason: str | None) -> str:
+NOT_RECORDED = ("Votre demande n'a pas pu être enregistrée pour l'équipe d'accompagnement (incident "
+                "technique) : envoyez le message préparé ci-dessus pour être sûr d'être recontacté.")
+
+
+def handoff_text(contact: dict | None, link: str, reason: str | None, recorded: bool = True) -> str:
     intro = {
         "to_confirm": "Votre situation demande l'avis d'une personne.",
         "fallback": "Je n'arrive pas à vous comprendre : le mieux est d'échanger avec une personne.",
     }.get(reason or "", "Je vous mets en relation.")
     if contact is None:
         return (f"{intro} Le guichet est géré par la préfecture de votre département. "
-                f"Écrivez-lui avec ce message préparé : {link}")
+                f"Écrivez-lui avec ce message préparé : {link}") + ("" if recorded else "\n" + NOT_RECORDED)
     where = contact.get("email") or contact.get("url") or ""
     lines = [f"{intro} Interlocuteur : {contact.get('name')}{' (' + where + ')' if where else ''}.",
              contact.get("why") or "",
              f"Message prêt à envoyer (il contient la synthèse de votre demande) : {link}",
-             "Votre demande est transmise à l'équipe d'accompagnement, qui pourra la reprendre."]
+             # said only once the case is stored (never "transmise" when it is not)
+             "Votre demande est transmise à l'équipe d'accompagnement, qui pourra la reprendre."
+             if recorded else NOT_RECORDED]
     return "\n".join(line for line in lines if line)

@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .config import load_env_file
+
+    load_env_file()   # the same .env as `make run` (DATABASE_URL, RETENTION_DAYS), e.g. from cron
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

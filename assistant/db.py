@@ -1,6 +1,7 @@
 """One SQLAlchemy engine per URL, 2.0-style (SQLAlchemy 1.4 with future=True)."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from sqlalchemy import create_engine, event
@@ -9,19 +10,33 @@ from sqlalchemy.engine import Engine
 from .config import database_url
 
 
+def sqlite_busy_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("SQLITE_BUSY_TIMEOUT", 5)))
+    except ValueError:
+        return 5.0
+
+
+def sqlite_pragmas(dbapi_conn, _record=None) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # purged rows are overwritten, not left in free pages (Debian's SQLite has it on by default,
+    # other builds do not)
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.close()
+
+
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
     kwargs = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # a short busy timeout: a write meeting a lock fails fast and is retried by the caller
+        # (CaseStore.record), rather than holding a thread (or an event loop) for 30 s
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": sqlite_busy_timeout()}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
+        event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 

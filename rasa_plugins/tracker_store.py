@@ -15,6 +15,14 @@ rows in the same `events` table, and keeps in memory the trackers it has just sa
   nothing in memory, and the next message rebuilds the conversation from the database;
 - at most `cache_size` conversations are kept (least recently saved dropped first; 0 disables).
 
+- a conversation idle for `cache_ttl` seconds (a day by default) is dropped from memory, so a
+  purged conversation (`assistant purge`, much older) is never kept in this process; a purge
+  of a kept conversation is also seen by the row count above;
+- every database call runs in a worker thread, never on Rasa's event loop: a write lock held
+  by another process (a purge) delays that conversation only, not every other one; SQLite waits
+  at most SQLITE_BUSY_TIMEOUT_TRACKER seconds (10) for a lock, then the turn fails and the REST
+  channel (rasa_plugins/rest_channel.py) answers 503, never a turn reported as done.
+
 The database stays the record: a restart of the server resumes every conversation from it.
 On SQLite the store also turns on WAL with `synchronous=NORMAL` (a commit no longer waits for
 a disk flush; a power cut may lose the last commits, never corrupt the file).
@@ -27,12 +35,23 @@ action server (which imports every module of this package) never imports Rasa's 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 1000
+DEFAULT_CACHE_TTL = 24 * 3600
+
+
+def _busy_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("SQLITE_BUSY_TIMEOUT_TRACKER", 10)))
+    except ValueError:
+        return 10.0
 
 
 def _define_store() -> type:
@@ -47,9 +66,12 @@ def _define_store() -> type:
     class CachedSQLTrackerStore(SQLTrackerStore):
         """SQLTrackerStore keeping the trackers it saved (see the module docstring)."""
 
-        def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE,
+                     cache_ttl: float = DEFAULT_CACHE_TTL, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.cache_size = max(0, int(cache_size))
+            self.cache_ttl = float(cache_ttl)
+            self._swept = 0.0
             # Three tables, each bounded by cache_size (oldest entry dropped first, see _put):
             # saved: sender id -> (tracker, its number of events, number of rows stored for the sender)
             self._kept: dict[str, tuple[DialogueStateTracker, int, int]] = {}
@@ -65,28 +87,43 @@ def _define_store() -> type:
                 # Rasa's engine opens a new SQLite connection per query (SQLAlchemy 1.4's NullPool
                 # for files): one pooled connection instead (Rasa runs in one thread), with WAL
                 self.engine.dispose()
-                self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.SingletonThreadPool)
+                self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.SingletonThreadPool,
+                                               connect_args={"timeout": _busy_timeout(),
+                                                             "check_same_thread": False})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
                 self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+        def _insert_rows(self, rows: list[dict]) -> None:
+            with self.engine.begin() as conn:
+                conn.execute(self._insert, rows)
 
         def _stored_rows(self, sender_id: str) -> int:
             with self.engine.connect() as conn:
                 return int(conn.execute(self._count, {"sender_id": sender_id}).scalar() or 0)
 
+        async def _threaded(self, coro_function, *args: Any) -> Any:
+            """Run one of Rasa's (blocking inside) store coroutines in a worker thread."""
+            if self.event_broker is not None:   # the broker lives on Rasa's loop
+                return await coro_function(self, *args)
+            return await asyncio.to_thread(lambda: asyncio.run(coro_function(self, *args)))
+
         async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+            self._sweep()
             kept = self._kept.pop(sender_id, None)
             if kept is not None:
                 tracker, n_events, n_rows = kept
-                if len(tracker.events) == n_events and self._stored_rows(sender_id) == n_rows:
+                if len(tracker.events) == n_events and \
+                        await asyncio.to_thread(self._stored_rows, sender_id) == n_rows:
                     self._put(self._lent, sender_id, kept)
                     return tracker
                 log.debug("conversation %s changed outside this store: reloaded", sender_id)
-            tracker = await super().retrieve(sender_id)
+            tracker = await self._threaded(SQLTrackerStore.retrieve, sender_id)
             if not self.cache_size:
                 return tracker
             if tracker is not None:
                 self._put(self._lent, sender_id,
-                          (tracker, len(tracker.events), self._stored_rows(sender_id)))
+                          (tracker, len(tracker.events),
+                           await asyncio.to_thread(self._stored_rows, sender_id)))
             else:
                 # Rasa found no event at all for this sender (with none in the latest session,
                 # it would have returned every older one): the tracker it creates next starts at 0
@@ -103,6 +140,17 @@ def _define_store() -> type:
             if kept is not None and kept[0] is tracker:
                 self._put(self._lent, sender_id, kept)
             return tracker
+
+        def _sweep(self) -> None:
+            """Drop the kept conversations idle for cache_ttl (at most once a minute)."""
+            now = time.time()
+            if now - self._swept < 60 and self._swept:
+                return
+            self._swept = now
+            for sender_id, (tracker, _, _) in list(self._kept.items()):
+                last = tracker.events[-1].timestamp if tracker.events else 0
+                if now - (last or 0) > self.cache_ttl:
+                    del self._kept[sender_id]
 
         def _put(self, table: dict, sender_id: str, entry: Any) -> None:
             """Store as the newest entry of `table`; drop the oldest beyond cache_size."""
@@ -121,10 +169,11 @@ def _define_store() -> type:
             if lent is None or lent[0] is not tracker or len(tracker.events) < lent[1]:
                 # not the tracker this store handed out: Rasa's way (count the stored events)
                 self._kept.pop(sender_id, None)
-                await super().save(tracker)
+                await self._threaded(SQLTrackerStore.save, tracker)
                 if self.cache_size:
                     self._put(self._kept, sender_id,
-                              (tracker, len(tracker.events), self._stored_rows(sender_id)))
+                              (tracker, len(tracker.events),
+                               await asyncio.to_thread(self._stored_rows, sender_id)))
                 return
             _, n_events, n_rows = lent
             new_events = list(itertools.islice(tracker.events, n_events, None))
@@ -139,8 +188,7 @@ def _define_store() -> type:
                         "timestamp": data.get("timestamp"),
                         "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
                         "action_name": data.get("name"), "data": json.dumps(data)})
-                with self.engine.begin() as conn:
-                    conn.execute(self._insert, rows)
+                await asyncio.to_thread(self._insert_rows, rows)
             self._put(self._kept, sender_id, (tracker, len(tracker.events), n_rows + len(new_events)))
 
     return CachedSQLTrackerStore
@@ -150,6 +198,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

@@ -4,8 +4,10 @@
 #   scripts/run.sh --shell  action server, then a terminal conversation
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f .env ] && set -a && . ./.env && set +a
 BIN=.venv/bin
+# .env read by python-dotenv (never sourced as shell: values with spaces or comments are safe);
+# variables already set in the environment win (assistant/config.py: shell_exports)
+eval "$($BIN/python -c 'from assistant.config import shell_exports; print(shell_exports())')"
 export RASA_TELEMETRY_ENABLED="${RASA_TELEMETRY_ENABLED:-false}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/fitn7.sqlite}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
@@ -38,11 +40,15 @@ PY
     fi ;;
   *) echo "DATABASE_URL non pris en charge : SQLite ou PostgreSQL" >&2; exit 2 ;;
 esac
+# Retention: purge once at start (the web server then purges every PURGE_EVERY_HOURS, 24 by default)
+$BIN/assistant purge >var/purge.log 2>&1 || echo "Purge de rétention impossible (voir var/purge.log)" >&2
 pids=()
 cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 2>&1 &
+# What one custom action may receive (the tracker Rasa sends): ACTION_MAX_BYTES, else HTTP 413
+SANIC_REQUEST_MAX_SIZE="${ACTION_MAX_BYTES:-4000000}" \
+  $BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 
 if [ "${1:-}" = "--shell" ]; then

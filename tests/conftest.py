@@ -26,10 +26,15 @@ def pytest_configure(config):
     global _saved_url, _tmp_dir
     _saved_url = os.environ.get("DATABASE_URL")
     url = os.environ.get("FITN7_TEST_DATABASE_URL")
+    _tmp_dir = tempfile.mkdtemp(prefix="fitn7-tests-")
     if not url:
-        _tmp_dir = tempfile.mkdtemp(prefix="fitn7-tests-")
         url = f"sqlite:///{_tmp_dir}/test.sqlite"
     os.environ["DATABASE_URL"] = url
+    # the triage's session secret and revoked sessions: never the developer's var/ files
+    os.environ["TRIAGE_SECRET_FILE"] = f"{_tmp_dir}/triage-session.key"
+    os.environ["TRIAGE_REVOKED_FILE"] = f"{_tmp_dir}/triage-revoked.txt"
+    os.environ["CHAT_SECRET_FILE"] = f"{_tmp_dir}/chat-session.key"
+    os.environ.setdefault("PURGE_EVERY_HOURS", "0")   # the web server's retention: tests turn it on
 
 
 def pytest_unconfigure(config):

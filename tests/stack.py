@@ -135,7 +135,7 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
     (tmp / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n' + tracker_store,
         encoding="utf-8")
-    (tmp / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+    (tmp / "credentials.yml").write_text("rasa_plugins.rest_channel.RestInput:\n", encoding="utf-8")
 
     base_env = dict(os.environ)
     base_env.update({
@@ -159,10 +159,10 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
 
     procs: list[subprocess.Popen] = []
 
-    def start(name: str, argv: list[str]) -> subprocess.Popen:
+    def start(name: str, argv: list[str], extra_env: dict | None = None) -> subprocess.Popen:
         out = open(logs[name], "wb")
         try:
-            proc = subprocess.Popen(argv, cwd=ROOT, env=base_env, stdout=out, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(argv, cwd=ROOT, env={**base_env, **(extra_env or {})}, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             out.close()
@@ -171,8 +171,10 @@ def running_stack(tmp_dir: str | os.PathLike, *, web: bool = True, model: str | 
 
     try:
         deadline = time.monotonic() + timeout
+        # as scripts/run.sh: the action server refuses a tracker above ACTION_MAX_BYTES (HTTP 413)
         actions = start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(actions_port),
-                                    "--actions", "actions"])
+                                    "--actions", "actions"],
+                        {"SANIC_REQUEST_MAX_SIZE": base_env.get("ACTION_MAX_BYTES", "4000000")})
         rasa = start("rasa", [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
                               "--interface", "127.0.0.1", "--enable-api",
                               "--endpoints", str(tmp / "endpoints.yml"),

@@ -24,23 +24,35 @@ Configuration (environment variables, safe defaults):
 - ``WEB_PORT``      port (default 8000; ``--port`` wins); ``WEB_HOST`` interface (default 127.0.0.1)
 - ``RASA_TIMEOUT``  seconds to wait for Rasa's answer (default 60)
 - ``TRUST_PROXY``   1 behind a reverse proxy that terminates HTTPS: read X-Forwarded-Proto/-Host
-                    for the same-origin checks (web/origin.py); off by default
+                    for the same-origin checks (web/origin.py) and X-Forwarded-For's last hop as
+                    the client address (aiohttp-remotes); off by default
+- ``CHAT_RATE_PER_CLIENT`` / ``CHAT_RATE_PER_CONVERSATION`` (60/minute, 20/minute), ``CHAT_MAX_TURNS``
+  (200), ``CHAT_SECRET_FILE``, ``PURGE_EVERY_HOURS`` (24; the retention purge, 0 disables)
+
+Issue 13 (README, "Security"): a "/..." message passes only if it is a button of the bot's last
+answer; each message id is answered once; Rasa's empty answer is "unavailable"; control
+characters and lone surrogates are cleaned; Rasa sees a keyed hash of the browser's id.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import html
 import json
 import logging
 import os
 import re
+import secrets
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
-from assistant.config import env_int
+from assistant.config import VAR_DIR, env_int, load_env_file, secret_from_file
 from web import triage
 from web.origin import TRUST_PROXY_KEY, is_same_origin, public_origin, trust_proxy_from_env
 
@@ -49,14 +61,24 @@ log = logging.getLogger("web.server")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGES_DIR = STATIC_DIR / "pages"
 
-SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SENDER_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")       # fullmatch: no trailing newline
+MESSAGE_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 16 * 1024
+MAX_CONVERSATIONS = 10_000   # conversations whose buttons / answers / turns the proxy remembers
+MAX_IDS_PER_CONVERSATION = 4      # answers kept per conversation, for retries ...
+MAX_ANSWERED_CONVERSATIONS = 2_000  # ... of the most recent conversations (bounded memory)
+# Characters removed from the text before it reaches Rasa: NUL and the other C0/C1 controls
+# (PostgreSQL refuses NUL in text), lone surrogates (not encodable as UTF-8) -> U+FFFD.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 RASA_URL_KEY = web.AppKey("rasa_url", str)
 CORS_KEY = web.AppKey("cors_origins", frozenset)
 TIMEOUT_KEY = web.AppKey("rasa_timeout", float)
 SESSION_KEY = web.AppKey("http_session", aiohttp.ClientSession)
+CHAT_KEY = web.AppKey("chat_state", object)
+CHAT_ID_KEY = web.AppKey("chat_id_key", bytes)
 
 # Content-Security-Policy of our own pages: nothing inline, nothing from elsewhere.
 PAGE_CSP = (
@@ -69,6 +91,14 @@ UNAVAILABLE = (
     "L'assistant ne répond pas pour le moment. Votre message n'est pas perdu : "
     "réessayez dans quelques instants."
 )
+# Rasa answered, but with nothing: its action server is down or the turn failed.
+NO_ANSWER = (
+    "L'assistant est momentanément indisponible : votre message n'a pas pu être traité. "
+    "Réessayez dans quelques instants."
+)
+RATE_LIMITED = "Trop de messages en peu de temps : patientez une minute avant de réécrire."
+TOO_MANY_TURNS = ("Cette conversation a atteint sa longueur maximale : cliquez sur "
+                  "« Nouvelle conversation » pour continuer.")
 
 
 def env_float(name: str, default: float) -> float:
@@ -146,6 +176,135 @@ def clean_bot_message(item: object) -> dict | None:
     return out or None
 
 
+def chat_key() -> bytes:
+    """Secret of the conversation ids given to Rasa (CHAT_SECRET_FILE, default var/chat-session.key)."""
+    return secret_from_file(Path(os.environ.get("CHAT_SECRET_FILE") or VAR_DIR / "chat-session.key"))
+
+
+def rasa_sender_id(sender: str, key: bytes | None = None) -> str:
+    """The conversation id Rasa, the database and the triage know: a keyed hash of the browser's
+    random id. The browser's id stays in its sessionStorage; the stored id, if it leaks (a log, a
+    dump), cannot be used on the public channel to continue the conversation, since the proxy
+    hashes whatever id it receives."""
+    return "w" + hmac.new(key or chat_key(), sender.encode("ascii"), hashlib.sha256).hexdigest()[:40]
+
+
+def clean_text(text: str) -> str:
+    """The message as Rasa may store it: no NUL or control characters, no lone surrogate."""
+    return _CONTROL_RE.sub(" ", _SURROGATE_RE.sub("\ufffd", text))
+
+
+def as_text(message: str) -> str:
+    """A "/..." message typed by the user (not a button offered by the bot) must not be parsed as
+    an intent by Rasa: drop the leading slashes, keep the rest as ordinary text."""
+    return message.lstrip().lstrip("/").strip() or "?"
+
+
+class ChatState:
+    """What the proxy remembers per conversation (in memory, bounded, one web process):
+
+    - the payloads of the buttons of the bot's last answer (point 1: only these may start with /);
+    - the answers to the last message ids, or the task still computing them (a retried message
+      is answered once, with the same answer);
+    - a lock, so that the messages of one conversation reach Rasa one after the other;
+    - the number of turns (capped);
+    - the rate limits per client address and per conversation (the `limits` library)."""
+
+    def __init__(self, per_client: str, per_conversation: str, max_turns: int) -> None:
+        from limits import parse
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.buttons: OrderedDict[str, frozenset] = OrderedDict()
+        self.answers: OrderedDict[str, OrderedDict] = OrderedDict()
+        self.locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
+        self.turns: OrderedDict[str, int] = OrderedDict()
+        self.max_turns = max_turns
+        self.storage = MemoryStorage()        # the limiter only keeps a weak reference to it
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.client_limit = parse(per_client)
+        self.conversation_limit = parse(per_conversation)
+
+    @staticmethod
+    def _touch(table: OrderedDict, key: str, value, bound: int = MAX_CONVERSATIONS) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > bound:
+            table.popitem(last=False)
+
+    def allowed(self, client: str, sender: str) -> bool:
+        return (self.limiter.hit(self.client_limit, "client", client)
+                and self.limiter.hit(self.conversation_limit, "conversation", sender))
+
+    def lock(self, sender: str) -> asyncio.Lock:
+        lock = self.locks.get(sender) or asyncio.Lock()
+        self._touch(self.locks, sender, lock)
+        return lock
+
+    def offered(self, sender: str) -> frozenset:
+        return self.buttons.get(sender, frozenset())
+
+    def remember_answer(self, sender: str, messages: list[dict]) -> None:
+        payloads = frozenset(b["payload"] for m in messages[-1:] for b in m.get("buttons") or [])
+        self._touch(self.buttons, sender, payloads)
+
+    def count_turn(self, sender: str) -> bool:
+        """Count one turn; False when the conversation is over its cap."""
+        n = self.turns.get(sender, 0)
+        if n >= self.max_turns:
+            return False
+        self._touch(self.turns, sender, n + 1)
+        return True
+
+    def pending(self, sender: str, message_id: str):
+        return self.answers.get(sender, {}).get(message_id)
+
+    def start(self, sender: str, message_id: str, task: "asyncio.Future") -> None:
+        ids = self.answers.get(sender) or OrderedDict()
+        ids[message_id] = task
+        while len(ids) > MAX_IDS_PER_CONVERSATION:
+            ids.popitem(last=False)
+        self._touch(self.answers, sender, ids, MAX_ANSWERED_CONVERSATIONS)
+
+    def forget(self, sender: str, message_id: str) -> None:
+        self.answers.get(sender, {}).pop(message_id, None)
+
+
+class ChatFailure(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def _ask_rasa(app: web.Application, payload: dict) -> list[dict]:
+    """One message to Rasa's REST channel: the cleaned messages, or ChatFailure."""
+    url = app[RASA_URL_KEY].rstrip("/") + "/webhooks/rest/webhook"
+    try:
+        async with app[SESSION_KEY].post(url, json=payload,
+                                         timeout=aiohttp.ClientTimeout(total=app[TIMEOUT_KEY])) as resp:
+            if resp.status != 200:
+                log.warning("Rasa answered HTTP %s", resp.status)
+                raise ChatFailure(502, UNAVAILABLE)
+            answer = await resp.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        log.warning("Rasa unreachable at %s: %s", url, type(exc).__name__)
+        raise ChatFailure(503, UNAVAILABLE) from None
+    if not isinstance(answer, list):
+        raise ChatFailure(502, UNAVAILABLE)
+    messages = [m for m in (clean_bot_message(i) for i in answer) if m]
+    if not messages:
+        # Rasa says nothing when its action server is down or the turn failed (see
+        # rasa_plugins/rest_channel.py): not "please rephrase", but "unavailable, retry"
+        log.warning("Rasa gave no answer")
+        raise ChatFailure(503, NO_ANSWER)
+    return messages
+
+
+def client_address(request: web.Request) -> str:
+    # request.remote is the proxy's X-Forwarded-For client with TRUST_PROXY=1 (aiohttp-remotes)
+    return request.remote or "?"
+
+
 async def chat(request: web.Request) -> web.Response:
     headers = cors_headers(request)
     if headers is None:
@@ -154,38 +313,60 @@ async def chat(request: web.Request) -> web.Response:
         return json_error(413, "Message trop long.", headers)
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError):
         return json_error(400, "Requête illisible : un objet JSON est attendu.", headers)
     if not isinstance(body, dict):
         return json_error(400, "Requête illisible : un objet JSON est attendu.", headers)
     sender, message = body.get("sender"), body.get("message")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+    if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
         return json_error(400, "Identifiant de conversation invalide.", headers)
-    if not isinstance(message, str) or not message.strip():
+    if not isinstance(message, str):
+        return json_error(400, "Le message est vide.", headers)
+    message = clean_text(message)
+    if not message.strip():
         return json_error(400, "Le message est vide.", headers)
     if len(message) > MAX_MESSAGE_CHARS:
         return json_error(413, f"Message trop long (au plus {MAX_MESSAGE_CHARS} caractères).", headers)
-    payload: dict = {"sender": sender, "message": message}
+    message_id = body.get("message_id")
+    if message_id is not None and (not isinstance(message_id, str) or not MESSAGE_ID_RE.fullmatch(message_id)):
+        return json_error(400, "Identifiant de message invalide.", headers)
+    state: ChatState = request.app[CHAT_KEY]
+    if message_id is not None:
+        known = state.pending(sender, message_id)
+        if known is not None:   # the same message again (a retry): the same answer, computed once
+            try:
+                messages = await asyncio.shield(known)
+            except ChatFailure as exc:
+                return json_error(exc.status, exc.message, headers)
+            return web.json_response(messages, headers=headers, dumps=_dumps)
+    if not state.allowed(client_address(request), sender):
+        return json_error(429, RATE_LIMITED, {**headers, "Retry-After": "60"})
+    payload: dict = {"sender": rasa_sender_id(sender, request.app[CHAT_ID_KEY]), "message": message}
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         # Only short string values, to pass the page's département to the assistant.
-        payload["metadata"] = {k: v for k, v in metadata.items()
+        payload["metadata"] = {clean_text(k): clean_text(v) for k, v in metadata.items()
                                if isinstance(k, str) and isinstance(v, str) and len(k) < 40 and len(v) < 200}
-    url = request.app[RASA_URL_KEY].rstrip("/") + "/webhooks/rest/webhook"
-    session = request.app[SESSION_KEY]
+
+    async def turn() -> list[dict]:
+        async with state.lock(sender):
+            if message.lstrip().startswith("/") and message not in state.offered(sender):
+                payload["message"] = as_text(message)
+            if not state.count_turn(sender):
+                raise ChatFailure(429, TOO_MANY_TURNS)
+            messages = await _ask_rasa(request.app, payload)
+            state.remember_answer(sender, messages)
+            return messages
+
+    task = asyncio.ensure_future(turn())
+    if message_id is not None:
+        state.start(sender, message_id, task)
     try:
-        async with session.post(url, json=payload,
-                                timeout=aiohttp.ClientTimeout(total=request.app[TIMEOUT_KEY])) as resp:
-            if resp.status != 200:
-                log.warning("Rasa answered HTTP %s", resp.status)
-                return json_error(502, UNAVAILABLE, headers)
-            answer = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        log.warning("Rasa unreachable at %s: %r", url, exc)
-        return json_error(503, UNAVAILABLE, headers)
-    if not isinstance(answer, list):
-        return json_error(502, UNAVAILABLE, headers)
-    messages = [m for m in (clean_bot_message(i) for i in answer) if m]
+        messages = await asyncio.shield(task)
+    except ChatFailure as exc:
+        if message_id is not None:
+            state.forget(sender, message_id)   # a failed message may be sent again
+        return json_error(exc.status, exc.message, headers)
     return web.json_response(messages, headers=headers, dumps=_dumps)
 
 
@@ -232,28 +413,83 @@ async def french_errors(request: web.Request, handler):
         return web.Response(status=500, text="Erreur interne du serveur.", content_type="text/plain", charset="utf-8")
 
 
+async def _retention(app: web.Application):
+    """Retention that runs by itself: `assistant purge` (RETENTION_DAYS) every PURGE_EVERY_HOURS
+    (24; 0 disables), in a worker thread, first run one minute after start (PURGE_FIRST_DELAY)."""
+    hours = env_float("PURGE_EVERY_HOURS", 24.0)
+    task = None
+    if hours > 0:
+        async def loop() -> None:
+            from assistant.commands.purge import retention_days
+            from assistant.helpdesk.cases import CaseStore
+
+            await asyncio.sleep(env_float("PURGE_FIRST_DELAY", 60.0))
+            while True:
+                try:
+                    result = await asyncio.get_running_loop().run_in_executor(
+                        None, lambda: CaseStore.default().purge(retention_days()))
+                    log.info("retention: %s case(s), %s event(s) purged", result["cases"], result["events"])
+                except Exception as exc:   # logged by class: the next run tries again
+                    log.error("retention: purge failed (%s)", type(exc).__name__)
+                await asyncio.sleep(hours * 3600)
+
+        task = asyncio.ensure_future(loop())
+    yield
+    if task is not None:
+        task.cancel()
+
+
 async def _open_session(app: web.Application):
     app[SESSION_KEY] = aiohttp.ClientSession()
     yield
     await app[SESSION_KEY].close()
 
 
+def forwarded_for_middleware():
+    """request.remote := the last address of X-Forwarded-For (the one our proxy appended), parsed
+    by aiohttp-remotes. Scheme and host stay with web/origin.py (which validates them)."""
+    from aiohttp_remotes import XForwardedRelaxed
+    from aiohttp_remotes.exceptions import RemoteError
+
+    remotes = XForwardedRelaxed()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        try:
+            addresses = remotes.get_forwarded_for(request.headers)
+        except (RemoteError, ValueError):
+            addresses = []
+        if addresses:
+            request = request.clone(remote=str(addresses[-1]))
+        return await handler(request)
+    return middleware
+
+
 def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = None,
-               port: int | None = None) -> web.Application:
+               port: int | None = None, triage_store=None, triage_settings=None) -> web.Application:
     port = port or env_int("WEB_PORT", 8000)
     app = web.Application(middlewares=[french_errors, static_headers], client_max_size=MAX_BODY_BYTES)
     app[RASA_URL_KEY] = rasa_url or default_rasa_url()
     app[CORS_KEY] = frozenset(o.rstrip("/") for o in (cors_origins or default_cors_origins(port)))
     app[TIMEOUT_KEY] = env_float("RASA_TIMEOUT", 60.0)
     app[TRUST_PROXY_KEY] = trust_proxy_from_env()
+    app[CHAT_ID_KEY] = chat_key()
+    app[CHAT_KEY] = ChatState(os.environ.get("CHAT_RATE_PER_CLIENT", "60/minute"),
+                              os.environ.get("CHAT_RATE_PER_CONVERSATION", "20/minute"),
+                              max(1, env_int("CHAT_MAX_TURNS", 200)))
+    if app[TRUST_PROXY_KEY]:
+        # request.remote = the client named in X-Forwarded-For by the proxy (rate limits, login
+        # throttle); without TRUST_PROXY the header is ignored (anybody could send it)
+        app.middlewares.insert(0, forwarded_for_middleware())
     app.cleanup_ctx.append(_open_session)
+    app.cleanup_ctx.append(_retention)
     app.router.add_get("/", page_handler("prefecture.html"))
     app.router.add_get("/embed-demo", page_handler("embed-demo.html"))
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", chat_preflight)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
-    triage.setup(app)
+    triage.setup(app, store=triage_store, settings=triage_settings)
     return app
 
 
@@ -262,6 +498,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=env_int("WEB_PORT", 8000))
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
+    load_env_file()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(port=args.port), host=args.host, port=args.port, print=None)
 

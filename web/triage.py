@@ -9,9 +9,17 @@ hash-password`). Login sets a signed, HttpOnly, SameSite=Strict session cookie l
 the static assets. With no hash configured the triage is closed (French message, HTTP 503): never
 open by default. Comparisons are constant time (hmac.compare_digest).
 
-Settings (environment): TRIAGE_PASSWORD_HASH, TRIAGE_SESSION_SECRET (optional; else derived from
-the hash, so that changing the password ends every session), TRIAGE_SESSION_HOURS (8),
-TRIAGE_COOKIE_SECURE (1 behind HTTPS), RETENTION_DAYS (180, shown on the page).
+Settings (environment): TRIAGE_PASSWORD_HASH, TRIAGE_SESSION_SECRET (optional; else a random
+secret generated once in TRIAGE_SECRET_FILE, default var/triage-session.key, mode 0600: outside
+the database, so that reading the hash or a database dump is not enough to forge a session; the
+signing key also mixes in the hash, so that changing the password ends every session),
+TRIAGE_SESSION_HOURS (8), TRIAGE_COOKIE_SECURE (1 forces Secure; it is also set whenever the
+public origin is HTTPS), RETENTION_DAYS (180, shown on the page).
+
+Sessions ended by logout are remembered until they expire in TRIAGE_REVOKED_FILE (default
+var/triage-revoked.txt), so that a restart does not bring them back. Failed logins are counted
+per client address (X-Forwarded-For's last hop with TRUST_PROXY=1, web/server.py), and an attempt
+is counted before its password is checked, so that parallel guesses cannot pass the limit.
 """
 from __future__ import annotations
 
@@ -31,18 +39,20 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.helpdesk.cases import CaseStore
-from assistant.config import env_int
-from web.origin import is_same_origin
+from assistant.config import VAR_DIR, env_int
+from web.origin import is_same_origin, public_origin
 from assistant.errors import InputError
 from assistant.helpdesk.triage import (ELIGIBILITIES, STATUSES, SUB_AXES, Filter, PriorityRules,
-                              case_to_dict, check_hash_format, queue, sub_axis_short_label, to_csv,
-                              verify_password)
+                              case_to_dict, check_hash_format, csv_chunks, iter_queue, queue,
+                              queue_page, sub_axis_short_label, to_csv, verify_password)
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "triage"
 COOKIE = "fitn7_triage"
 COOKIE_PATH = "/triage"
+PER_PAGE = 100             # cases per page of the queue (?page=N, ?per_page= up to MAX_PER_PAGE)
+MAX_PER_PAGE = 500
 MAX_FAILURES = 5            # failed logins per client address ...
 FAILURE_WINDOW = 300        # ... within this many seconds, then refused for the rest of it
 
@@ -75,13 +85,63 @@ class TriageSettings:
             retention_days=max(1, env_int("RETENTION_DAYS", 180)),
         )
 
+    def __post_init__(self) -> None:
+        if self.password_hash and not self.session_secret:
+            self.session_secret = session_secret_from_file()
+
     @property
     def configured(self) -> bool:
         return bool(self.password_hash)
 
     def key(self) -> bytes:
-        base = self.session_secret or ("fitn7-triage-session:" + (self.password_hash or "")).encode()
-        return hashlib.sha256(base).digest()
+        if not self.session_secret:   # never derived from the hash alone (anyone reading it could sign)
+            raise RuntimeError("triage: no session secret")
+        return hmac.new(self.session_secret, ("fitn7-triage-session:" + (self.password_hash or "")).encode(),
+                        hashlib.sha256).digest()
+
+
+def _secret_path() -> Path:
+    return Path(os.environ.get("TRIAGE_SECRET_FILE") or VAR_DIR / "triage-session.key")
+
+
+def _revoked_path() -> Path:
+    return Path(os.environ.get("TRIAGE_REVOKED_FILE") or VAR_DIR / "triage-revoked.txt")
+
+
+def session_secret_from_file(path: Path | None = None) -> bytes:
+    """The random signing secret, generated once (32 bytes, file mode 0600)."""
+    from assistant.config import secret_from_file
+
+    return secret_from_file(path or _secret_path())
+
+
+def load_revoked(path: Path | None = None, now: float | None = None) -> dict:
+    """nonce -> expiry of the sessions ended by logout and not expired yet."""
+    path = path or _revoked_path()
+    now = now or time.time()
+    out = {}
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        nonce, _, expires = line.partition(" ")
+        try:
+            if int(expires) > now:
+                out[nonce] = int(expires)
+        except ValueError:
+            continue
+    return out
+
+
+def save_revoked(revoked: dict, path: Path | None = None) -> None:
+    path = path or _revoked_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"{n} {e}\n" for n, e in revoked.items() if e > now), encoding="ascii")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 @dataclass
@@ -91,7 +151,7 @@ class TriageState:
     settings: TriageSettings
     store: CaseStore | None = None
     rules: PriorityRules | None = None
-    revoked: set = field(default_factory=set)  # nonces of sessions ended by logout
+    revoked: dict = field(default_factory=load_revoked)  # nonce -> expiry, ended by logout
 
 
 STATE = web.AppKey("triage_state", TriageState)
@@ -341,26 +401,30 @@ async def login(request: web.Request) -> web.Response:
         return _closed_page()
     if not _same_origin(request):
         return _login_page("Requête refusée (origine inconnue).", status=403)
-    client = request.remote or "?"
+    client = request.remote or "?"   # the real client behind a trusted proxy (web/server.py)
     now = time.time()
+    # check and count in one step, with no await in between (atomic on the event loop): the
+    # attempt counts as a failure until its password is found right
     recent = [t for t in settings.failures.get(client, []) if now - t < FAILURE_WINDOW]
     if len(recent) >= MAX_FAILURES:
+        settings.failures[client] = recent
         return _login_page("Trop d'essais : réessayez dans quelques minutes.", status=429)
+    # forget the addresses whose failures are all past the window, so the table stays bounded
+    for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
+        del settings.failures[other]
+    recent.append(now)
+    settings.failures[client] = recent
     form = await request.post()
     password = str(form.get("password") or "")
     ok = await _run(verify_password, password, settings.password_hash)
     if not ok:
-        # forget the addresses whose failures are all past the window, so the table stays bounded
-        for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
-            del settings.failures[other]
-        recent.append(now)
-        settings.failures[client] = recent
         log.warning("triage: failed login")
         return _login_page("Mot de passe incorrect.", status=401)
     settings.failures.pop(client, None)
     response = web.HTTPSeeOther("/triage")
+    secure = settings.cookie_secure or public_origin(request).startswith("https://")
     response.set_cookie(COOKIE, make_session(settings), path=COOKIE_PATH, httponly=True,
-                        samesite="Strict", secure=settings.cookie_secure,
+                        samesite="Strict", secure=secure,
                         max_age=settings.session_hours * 3600)
     log.info("triage: login")
     raise response
@@ -368,8 +432,14 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     value = request.cookies.get(COOKIE)
-    if value and valid_session(request.app[STATE].settings, value):
-        request.app[STATE].revoked.add(value.split(".")[1])
+    state = request.app[STATE]
+    if value and valid_session(state.settings, value):
+        expires, nonce, _ = value.split(".")
+        state.revoked[nonce] = int(expires)
+        try:
+            save_revoked(state.revoked)   # kept across restarts until the session expires
+        except OSError as exc:
+            log.error("triage: revoked sessions not saved (%s)", type(exc).__name__)
     response = web.HTTPSeeOther("/triage")
     response.del_cookie(COOKIE, path=COOKIE_PATH)
     raise response
@@ -380,31 +450,49 @@ def _filter(request: web.Request) -> Filter:
                                 ("department", "sub_axis", "eligibility", "status", "since", "until")})
 
 
-async def _filtered_queue(request: web.Request):
-    """Guard, filter parsing and queue shared by the JSON list and the CSV export:
-    `(filter, items)`, or the error response to send instead."""
+def _guarded_filter(request: web.Request):
+    """Guard and filter parsing shared by the JSON list and the CSV export: the filter, or the
+    error response to send instead."""
     denied = _guard_json(request)
     if denied is not None:
         return denied
     try:
-        flt = _filter(request)
+        return _filter(request)
     except InputError as exc:
         return _error(str(exc), 400)
-    return flt, await _run(queue, _store(request), flt, _rules(request))
+
+
+def _positive(value: str | None, default: int, upper: int) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        raise InputError("numéro de page illisible : un entier positif est attendu") from None
+    if number < 1:
+        raise InputError("numéro de page illisible : un entier positif est attendu")
+    return min(number, upper)
 
 
 @_db_guard
 async def api_cases(request: web.Request) -> web.Response:
-    result = await _filtered_queue(request)
-    if isinstance(result, web.Response):
-        return result
-    flt, items = result
+    flt = _guarded_filter(request)
+    if isinstance(flt, web.Response):
+        return flt
+    try:
+        page = _positive(request.query.get("page"), 1, 10 ** 6)
+        per_page = _positive(request.query.get("per_page"), PER_PAGE, MAX_PER_PAGE)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    total, items = await _run(queue_page, _store(request), flt, _rules(request), page, per_page)
+    first = (page - 1) * per_page + 1
     return _json({
         "filter": flt.to_dict(),
-        "count": len(items),
+        "count": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, -(-total // per_page)),
         "retention_days": request.app[STATE].settings.retention_days,
         "cases": [dict(case_to_dict(it.case, it.priority), rank=i)
-                  for i, it in enumerate(items, start=1)],
+                  for i, it in enumerate(items, start=first)],
     })
 
 
@@ -492,15 +580,26 @@ async def api_note(request: web.Request) -> web.Response:
 
 
 @_db_guard
-async def export_csv(request: web.Request) -> web.Response:
-    result = await _filtered_queue(request)
-    if isinstance(result, web.Response):
-        return result
-    _, items = result
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    """The whole filtered queue, written 500 cases at a time (never every case in memory)."""
+    flt = _guarded_filter(request)
+    if isinstance(flt, web.Response):
+        return flt
+    pieces = await _run(lambda: csv_chunks(iter_queue(_store(request), flt, _rules(request))))
+    first = await _run(next, pieces, b"")      # the sort and the first chunk: errors still a 503
     headers = dict(SECURITY_HEADERS)
     headers["Content-Disposition"] = 'attachment; filename="file-de-tri-fitn7.csv"'
-    return web.Response(body=to_csv(items), headers=headers,
-                        content_type="text/csv", charset="utf-8")
+    headers["Content-Type"] = "text/csv; charset=utf-8"
+    response = web.StreamResponse(headers=headers)
+    await response.prepare(request)
+    await response.write(first)
+    while True:
+        piece = await _run(next, pieces, None)
+        if piece is None:
+            break
+        await response.write(piece)
+    await response.write_eof()
+    return response
 
 
 async def static(request: web.Request) -> web.StreamResponse:

@@ -21,6 +21,7 @@ import fcntl
 import json
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,11 @@ _STATUS_ALIASES = {
 }
 CHANNEL_MAX = 32
 NOTE_MAX = 4000
+# A write that meets a locked database (a long purge, another process) is tried again a bounded
+# number of times (each try waits the driver's busy timeout, 5 s on SQLite: assistant/db.py).
+WRITE_ATTEMPTS = 4
+WRITE_BACKOFF = 0.5      # seconds, doubled after each failed try
+PURGE_BATCH = 200        # rows per purge transaction: the write lock is held briefly
 
 metadata = sa.MetaData()
 
@@ -283,7 +289,8 @@ def _as_float(value: Any) -> float | None:
 def _clip(value: Any, size: int) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    # PostgreSQL refuses NUL in text; lone surrogates cannot be encoded as UTF-8
+    text = str(value).replace("\x00", " ").encode("utf-8", "replace").decode("utf-8").strip()
     return text[:size] if text else None
 
 
@@ -362,7 +369,7 @@ class CaseStore:
     def record(self, conversation_id: str, channel: str, request: dict | None,
                assessment: dict | None, handoff_reason: str | None = None) -> int:
         """Create or update the case of this conversation; returns its id."""
-        conversation_id = (conversation_id or "").strip()
+        conversation_id = (conversation_id or "").replace("\x00", "").strip()
         if not conversation_id:
             raise InputError("identifiant de conversation manquant : le dossier n'est pas enregistré")
         conversation_id = conversation_id[:128]
@@ -378,6 +385,22 @@ class CaseStore:
             values["handoff_reason"] = reason
             values["handoff_at"] = now
         channel = _clip(channel, CHANNEL_MAX) or "inconnu"
+        delay = WRITE_BACKOFF
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._upsert(conversation_id, channel, values, reason, now)
+            except OperationalError as exc:
+                # "database is locked" (SQLite) or a lost connection: try again, a bounded number
+                # of times; the caller learns of the last failure (never a silent loss)
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                log.warning("triage: case write failed (%s), retry %s", type(exc).__name__, attempt + 1)
+                time.sleep(delay)
+                delay *= 2
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    def _upsert(self, conversation_id: str, channel: str, values: dict, reason: str | None,
+                now: dt.datetime) -> int:
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
@@ -476,6 +499,30 @@ class CaseStore:
         with self.engine.connect() as conn:
             return [Case.from_row(r) for r in conn.execute(query.order_by(cases_table.c.id))]
 
+    # columns left out of the queue's sort (long texts): read for one page at a time
+    HEAVY_COLUMNS = ("description", "findings", "missing", "summary", "amount_explanation")
+
+    def select_light(self, where: list | None = None) -> list[Case]:
+        """Like select(), without the long text columns (enough to compute priorities)."""
+        self._ensure()
+        cols = [c for c in cases_table.c if c.name not in self.HEAVY_COLUMNS]
+        query = sa.select(*cols)
+        for cond in where or []:
+            query = query.where(cond)
+        with self.engine.connect() as conn:
+            return [Case.from_row(r) for r in conn.execute(query.order_by(cases_table.c.id))]
+
+    def select_ids(self, ids: list[int]) -> dict[int, Case]:
+        """Full cases by id (at most a page at a time)."""
+        self._ensure()
+        out: dict[int, Case] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids), 500):
+                for row in conn.execute(sa.select(cases_table).where(cases_table.c.id.in_(chunk))):
+                    case = Case.from_row(row)
+                    out[case.id] = case
+        return out
+
     def transcript(self, conversation_id: str) -> list[TranscriptLine] | None:
         """User and bot texts of the conversation from Rasa's tracker store (`events`), or None
         when that table does not exist in this database."""
@@ -512,48 +559,61 @@ class CaseStore:
 
     # -- retention -----------------------------------------------------------------------
 
-    def purge(self, older_than_days: int, dry_run: bool = False) -> dict:
+    def purge(self, older_than_days: int, dry_run: bool = False, batch: int = PURGE_BATCH) -> dict:
         """Remove cases not updated for `older_than_days` days, their notes and their transcript
         (Rasa `events` of those conversation ids), and the transcripts of conversations whose
-        last event is older than the same cutoff (personal data kept no longer than the cases)."""
+        last event is older than the same cutoff (personal data kept no longer than the cases).
+
+        A conversation still active since the cutoff keeps its transcript even when its case is
+        old (the user is talking today). Deletions run in transactions of `batch` rows, so that
+        the write lock is never held long (the assistant keeps writing meanwhile); with SQLite,
+        `secure_delete` (assistant/db.py) overwrites the deleted rows."""
         if older_than_days < 1:
             raise InputError("la durée de conservation doit être d'au moins 1 jour")
         self._ensure()
         cutoff = utcnow() - dt.timedelta(days=older_than_days)
+        cutoff_ts = cutoff.replace(tzinfo=dt.timezone.utc).timestamp()
         try:
             events = sa.Table("events", sa.MetaData(), autoload_with=self.engine)
         except (NoSuchTableError, OperationalError, ProgrammingError):
             events = None
+        has_ts = events is not None and "timestamp" in events.c
         result = {"cutoff": cutoff, "cases": 0, "notes": 0, "events": 0}
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:      # reads only: no write lock
             old = conn.execute(sa.select(cases_table.c.id, cases_table.c.conversation_id)
                                .where(cases_table.c.updated_at < cutoff)).all()
-            ids = [r.id for r in old]
             senders = {r.conversation_id for r in old}
-            if events is not None and "timestamp" in events.c:
-                stale = conn.execute(
+            if has_ts:
+                last = sa.func.max(events.c.timestamp)
+                active = set(conn.execute(
                     sa.select(events.c.sender_id).group_by(events.c.sender_id)
-                    .having(sa.func.max(events.c.timestamp) < cutoff.replace(
-                        tzinfo=dt.timezone.utc).timestamp())).scalars().all()
-                # never cut the transcript of a case that is still kept
+                    .having(last >= cutoff_ts)).scalars())
+                stale = set(conn.execute(
+                    sa.select(events.c.sender_id).group_by(events.c.sender_id)
+                    .having(last < cutoff_ts)).scalars())
+                # never cut the transcript of a case still kept, nor of a conversation active today
                 kept = set(conn.execute(sa.select(cases_table.c.conversation_id)
                                         .where(cases_table.c.updated_at >= cutoff)).scalars())
-                senders |= set(stale) - kept
-            result["cases"] = len(ids)
-            for chunk in _chunks(ids, 500):
+                senders = (senders | stale) - kept - active
+        ids = [r.id for r in old]
+        result["cases"] = len(ids)
+        for chunk in _chunks(ids, batch):
+            with self.engine.begin() as conn:
                 result["notes"] += conn.execute(
                     sa.select(sa.func.count()).select_from(notes_table)
                     .where(notes_table.c.case_id.in_(chunk))).scalar_one()
                 if not dry_run:
                     conn.execute(notes_table.delete().where(notes_table.c.case_id.in_(chunk)))
                     conn.execute(cases_table.delete().where(cases_table.c.id.in_(chunk)))
-            if events is not None:
-                for chunk in _chunks(sorted(senders), 500):
+        if events is not None:
+            for chunk in _chunks(sorted(senders), max(1, batch // 10)):
+                with self.engine.begin() as conn:
                     result["events"] += conn.execute(
                         sa.select(sa.func.count()).select_from(events)
                         .where(events.c.sender_id.in_(chunk))).scalar_one()
                     if not dry_run:
                         conn.execute(events.delete().where(events.c.sender_id.in_(chunk)))
+        result["conversations"] = sorted(senders) if not dry_run else []
         log.info("triage: purge older than %s days: %s cases, %s events%s", older_than_days,
                  result["cases"], result["events"], " (simulation)" if dry_run else "")
         return result

@@ -129,8 +129,13 @@ class Priority:
     score: int
     reasons: list[Reason] = field(default_factory=list)
 
+    identified: bool = True
+
     def sort_key(self, case: Case) -> tuple:
-        return (self.open_rank, self.tier_rank, -self.score, case.created_at, case.id)
+        # a conversation that never named its collectivity (a flood, a test, an injected
+        # hand-off) comes after every identified open case, whatever its tier
+        return (self.open_rank, 0 if self.identified else 1, self.tier_rank, -self.score,
+                case.created_at, case.id)
 
     def to_dict(self) -> dict:
         return {"tier": self.tier_rank, "tier_label": self.tier_label, "score": self.score,
@@ -211,7 +216,13 @@ class PriorityRules:
                     reasons.append(self._reason(entry, int(entry["points"])))
                     break
         open_rank = 1 if case.status == "traite" else 0
-        return Priority(open_rank, int(tier["rank"]), tier["label"], score, reasons)
+        identified = bool(case.collectivity_code or case.collectivity_name)
+        if not identified:
+            # interpretation (issue 13): the guichet serves collectivities; a request that names
+            # none cannot be assessed, so it waits behind the identified ones
+            reasons.append(Reason("Collectivité non identifiée : après les demandes identifiées", None,
+                                  first.section, first.quote, "triage_unidentified"))
+        return Priority(open_rank, int(tier["rank"]), tier["label"], score, reasons, identified)
 
 
 # --------------------------------------------------------------------------- filters
@@ -318,12 +329,46 @@ def queue(store: CaseStore, flt: Filter | None = None,
     return items
 
 
+def _ordered_light(store: CaseStore, flt: Filter | None, rules: PriorityRules) -> list[QueueItem]:
+    items = [QueueItem(c, rules.priority(c)) for c in store.select_light((flt or Filter()).conditions())]
+    items.sort(key=lambda it: it.priority.sort_key(it.case))
+    return items
+
+
+def queue_page(store: CaseStore, flt: Filter | None = None, rules: PriorityRules | None = None,
+               page: int = 1, per_page: int = 100) -> tuple[int, list[QueueItem]]:
+    """(number of matching cases, the items of one page, full): the sort reads the short columns
+    only; the long texts are read for the page's cases only."""
+    rules = rules or PriorityRules.default()
+    ordered = _ordered_light(store, flt, rules)
+    start = (max(1, page) - 1) * per_page
+    window = ordered[start:start + per_page]
+    full = store.select_ids([it.case.id for it in window])
+    return len(ordered), [QueueItem(full[it.case.id], it.priority) for it in window if it.case.id in full]
+
+
+def iter_queue(store: CaseStore, flt: Filter | None = None, rules: PriorityRules | None = None,
+               chunk: int = 500) -> Iterable[list[QueueItem]]:
+    """The whole queue in order, `chunk` full cases at a time (the CSV export)."""
+    rules = rules or PriorityRules.default()
+    ordered = _ordered_light(store, flt, rules)
+    for i in range(0, len(ordered), chunk):
+        window = ordered[i:i + chunk]
+        full = store.select_ids([it.case.id for it in window])
+        yield [QueueItem(full[it.case.id], it.priority) for it in window if it.case.id in full]
+
+
 # --------------------------------------------------------------------------- rendering
+
+def conversation_ref(conversation_id: str) -> str:
+    """A short reference to quote to an administrator (who can find the conversation from it),
+    never the conversation id itself: that id would let its holder continue the conversation."""
+    return "conv-" + hashlib.sha256((conversation_id or "").encode("utf-8")).hexdigest()[:12]
+
 
 def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = False) -> dict:
     out = {
-        "id": case.id,
-        "conversation_id": case.conversation_id,
+        "id": case.id,          # the case number; never the conversation id (a bearer token)
         "channel": case.channel,
         "created_at": fmt_time(case.created_at),
         "updated_at": fmt_time(case.updated_at),
@@ -373,7 +418,7 @@ CSV_COLUMNS = [
     ("amount", "Montant (€)"), ("agents_count", "Agents"), ("users_count", "Utilisateurs"),
     ("handoff_reason", "Mise en relation"), ("priority", "Priorité"),
     ("priority_reasons", "Raisons de la priorité"), ("missing", "Encore à préciser"),
-    ("description", "Description du projet"), ("conversation_id", "Conversation"),
+    ("description", "Description du projet"), ("conversation_ref", "Conversation"),
     # Labels of the code columns "Type" and "Sous-axe", appended so that the columns above keep
     # their positions for anyone importing the file ("Éligibilité" already holds the label).
     ("collectivity_type_label", "Type (libellé)"), ("sub_axis_label", "Sous-axe (libellé)"),
@@ -388,9 +433,10 @@ def _decimal(value: float | None) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
-    yield [label for _, label in CSV_COLUMNS]
-    for rank, it in enumerate(items, start=1):
+def csv_rows(items: Iterable[QueueItem], header: bool = True, start: int = 1) -> Iterable[list[str]]:
+    if header:
+        yield [label for _, label in CSV_COLUMNS]
+    for rank, it in enumerate(items, start=start):
         c, p = it.case, it.priority
         row = {
             "rang": rank, "id": c.id, "created_at": fmt_time(c.created_at), "channel": c.channel,
@@ -406,7 +452,7 @@ def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
             "handoff_reason": c.handoff_reason or "",
             "priority": f"{p.tier_label} — score {p.score}",
             "priority_reasons": p.summary(), "missing": ", ".join(c.missing or []),
-            "description": c.description or "", "conversation_id": c.conversation_id,
+            "description": c.description or "", "conversation_ref": conversation_ref(c.conversation_id),
             "collectivity_type_label": case_type_label(c),
             "sub_axis_label": sub_axis_cell(c.sub_axis),
         }
@@ -428,6 +474,21 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def csv_chunks(chunks: Iterable[list[QueueItem]]) -> Iterable[bytes]:
+    """The export piece by piece (same bytes as to_csv of the concatenated items)."""
+    rank = 1
+    first = True
+    for items in chunks:
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+        writer.writerows(csv_rows(items, header=first, start=rank))
+        yield buf.getvalue().encode("utf-8-sig" if first else "utf-8")
+        first = False
+        rank += len(items)
+    if first:
+        yield to_csv([])
+
+
 def to_csv(items: Iterable[QueueItem]) -> bytes:
     """The export as bytes: UTF-8 with BOM, `;`, CRLF line ends (what spreadsheets expect)."""
     buf = io.StringIO()
@@ -438,7 +499,9 @@ def to_csv(items: Iterable[QueueItem]) -> bytes:
 
 # --------------------------------------------------------------------------- staff password
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+# OWASP's password storage cheat sheet (2024): scrypt N=2^17, r=8, p=1 (128 MiB per hash)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 17, 8, 1
+SCRYPT_MAXMEM = 256 * 1024 * 1024
 
 
 def _b64(data: bytes) -> str:
@@ -452,7 +515,7 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
         raise InputError("mot de passe vide")
     salt = salt or os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
-                            p=SCRYPT_P, dklen=32)
+                            p=SCRYPT_P, dklen=32, maxmem=SCRYPT_MAXMEM)
     return f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}:{_b64(salt)}:{_b64(digest)}"
 
 
@@ -488,7 +551,7 @@ def verify_password(password: str, stored: str) -> bool:
         if parts[0] == "scrypt":
             n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
             digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                                    dklen=len(expected), maxmem=256 * 1024 * 1024)
+                                    dklen=len(expected), maxmem=SCRYPT_MAXMEM)
         else:
             digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt,
                                          int(parts[1]), dklen=len(expected))

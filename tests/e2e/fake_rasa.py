@@ -7,6 +7,8 @@ It is not the assistant: the real conversation is tested against the real stack
   turn 2 -> a question about the date (plain text)
   turn 3 -> the verdict: a text and a custom assessment (the ``ASSESSMENT`` below)
   later  -> "Je note : <message>"
+"silence" gets [] (what Rasa answers when its action server is down); a message starting with
+"lentement" is answered after one second (to send a retry while the first copy is in flight).
 Any message containing "<" is echoed back verbatim, with a javascript: link and a real link, to
 check that bot strings are rendered as text.
 """
@@ -67,6 +69,10 @@ class FakeRasa:
         body = await request.json()
         self.received.append(body)
         sender, text = body["sender"], body["message"]
+        if text == "silence":          # Rasa's answer when its action server is down
+            return web.json_response([])
+        if text.startswith("lentement"):
+            await asyncio.sleep(1.0)
         if "<" in text:
             return web.json_response([{"recipient_id": sender,
                                        "text": f"Vous avez écrit : {text} [cliquez ici](javascript:alert(3)) "
@@ -125,13 +131,15 @@ class FakeRasa:
 class ThreadedWebServer:
     """web.server.create_app() served from a background thread (for tests against FakeRasa)."""
 
-    def __init__(self, rasa_url: str, cors_origins: list[str] | None = None) -> None:
+    def __init__(self, rasa_url: str, cors_origins: list[str] | None = None, triage_store=None,
+                 triage_settings=None) -> None:
         from web.server import create_app
 
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._app = create_app(rasa_url=rasa_url, cors_origins=cors_origins or ["http://allowed.example"])
+        self._app = create_app(rasa_url=rasa_url, cors_origins=cors_origins or ["http://allowed.example"],
+                               triage_store=triage_store, triage_settings=triage_settings)
         self._runner = web.AppRunner(self._app, access_log=None)
 
         async def start() -> int:

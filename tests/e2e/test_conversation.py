@@ -49,7 +49,10 @@ def choose_quick_reply(titles: list[str], question: str) -> int:
 
 
 def tracker_events(stack, sender: str) -> list[str]:
-    with urllib.request.urlopen(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10) as resp:
+    from web.server import rasa_sender_id   # the widget's id, as the proxy gives it to Rasa
+
+    with urllib.request.urlopen(f"{stack.rasa_url}/conversations/{rasa_sender_id(sender)}/tracker",
+                                timeout=10) as resp:
         tracker = json.load(resp)
     return [e.get("text") or "" for e in tracker["events"] if e.get("event") == "user"]
 

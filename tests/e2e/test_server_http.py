@@ -36,7 +36,8 @@ def test_proxy_passes_the_conversation_and_filters_the_answer(fake_site, fake_ra
     answer = json.loads(body)
     assert answer == [{"text": "Le projet est-il porté par le maire ou l'exécutif ?",
                        "buttons": [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]}]
-    assert fake_rasa.received[-1] == {"sender": SENDER, "message": "Bonjour", "metadata": {"departement": "72"}}
+    assert fake_rasa.received[-1] == {"sender": web_server.rasa_sender_id(SENDER), "message": "Bonjour",
+                                      "metadata": {"departement": "72"}}
     chat(fake_site, {"sender": SENDER, "message": "oui"})
     status, _, body = chat(fake_site, {"sender": SENDER, "message": "juin 2022"})
     answer = json.loads(body)

@@ -3,6 +3,7 @@ page structure and keyboard use, rendering as text, quick replies, the card and 
 reload, outage and retry, zoom 200 %, axe-core on both pages."""
 from __future__ import annotations
 
+import json
 import datetime
 import re
 
@@ -156,7 +157,9 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     assert page.locator("#fitn7-log section.fitn7-card").count() == 1
     send(page, "Merci")
     assert bot_messages(page).last.inner_text().endswith("Je note : Merci")  # turn 4 of the same sender
-    assert fake_rasa.received[-1]["sender"] == sender.strip('"')
+    from web.server import rasa_sender_id   # Rasa sees a keyed hash of the browser's id
+
+    assert fake_rasa.received[-1]["sender"] == rasa_sender_id(sender.strip('"'))
     # a hand-off's prepared e-mail: a readable mailto link
     send(page, "je veux parler à quelqu'un")
     mail = bot_messages(page).last.locator("a")
@@ -294,3 +297,25 @@ def test_reload_during_a_request_and_new_conversation(page, fake_site, fake_rasa
     send(page, "Bonjour")
     assert fake_rasa.received[-1]["sender"] != old
     assert "porté par le maire" in bot_messages(page).last.inner_text()  # turn 1 of a new sender
+
+
+def test_retry_sends_the_same_message_id_and_no_answer_offers_retry(page, fake_site, fake_rasa):
+    """Issue 13: each message carries an id kept across retries (the server answers it once);
+    Rasa answering nothing (action server down) is shown as "unavailable", with the retry."""
+    bodies = []
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/chat") else None)
+    page.goto(fake_site.url + "/embed-demo")
+    open_chat_with_keyboard(page)
+    page.route("**/api/chat", lambda route: route.abort("connectionrefused"))
+    send(page, "Bonjour")
+    page.unroute("**/api/chat")
+    before = bot_messages(page).count()
+    page.locator("#fitn7-error").get_by_role("button", name="Réessayer").click()
+    wait_bot_count_above(page, before)
+    assert len(bodies) == 2 and bodies[0]["message_id"] == bodies[1]["message_id"]
+    assert len(bodies[0]["message_id"]) == 32
+    send(page, "silence")
+    error = page.locator("#fitn7-error[role=alert]")
+    assert "indisponible" in error.inner_text()
+    assert error.get_by_role("button", name="Réessayer").is_visible()
+    assert bodies[-1]["message_id"] != bodies[0]["message_id"]

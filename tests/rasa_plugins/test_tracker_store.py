@@ -241,3 +241,71 @@ def test_postgresql_same_behaviour(domain):
     final = run(scenario())
     reread = run(other.retrieve(sender))
     assert dicts(reread) == dicts(final) and len(final.events) == 13
+
+
+HOLD_LOCK = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+def test_a_write_lock_elsewhere_does_not_stop_the_event_loop(domain, tmp_path):
+    """Issue 13, point 6: the store's database calls run off Rasa's event loop."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "t.sqlite"
+    store = cached(domain, db)
+    ticks = []
+
+    async def scenario():
+        await first_turn(store, domain, "s-lock", "Bonjour")
+        t = await store.retrieve("s-lock")     # lent: saved by the store's own insert
+        turn(t, domain, "oui")
+        proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db), "1.5"],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "locked"
+        done = asyncio.Event()
+
+        async def ticker():
+            while not done.is_set():
+                ticks.append(1)
+                await asyncio.sleep(0.05)
+
+        tick = asyncio.ensure_future(ticker())
+        try:
+            await store.save(t)          # waits for the lock, in a worker thread
+        finally:
+            done.set()
+            await tick
+            proc.wait(10)
+
+    run(scenario())
+    assert len(rows(db, "s-lock")) == 6       # saved once the lock was released
+    assert len(ticks) >= 15                   # the loop kept running meanwhile (1.5 s / 0.05 s)
+
+
+def test_a_purged_conversation_is_not_handed_out_again(domain, tmp_path):
+    """Issue 13, point 8: after `assistant purge`, the cache does not bring the transcript back;
+    and a conversation idle for cache_ttl is dropped from memory."""
+    db = tmp_path / "t.sqlite"
+    store = cached(domain, db, cache_ttl=3600)
+
+    async def scenario():
+        t = await first_turn(store, domain, "s-purge", "Bonjour, mairie de Mamers", role="maire")
+        with sqlite3.connect(db) as conn:          # what CaseStore.purge does to Rasa's rows
+            conn.execute("DELETE FROM events WHERE sender_id = 's-purge'")
+        again = await store.retrieve("s-purge")
+        assert again is None or again.get_slot("role") is None
+        old = await first_turn(store, domain, "s-idle", "Bonjour")
+        for e in old.events:
+            e.timestamp -= 7200                    # idle for two hours
+        store._swept = 0.0
+        await store.retrieve("autre")
+        assert "s-idle" not in store._kept
+
+    run(scenario())

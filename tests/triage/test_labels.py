@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from assistant.eligibility import labels
 from assistant.helpdesk.cases import cases_table
-from assistant.helpdesk.triage import (CSV_COLUMNS, NO_VALUE, PriorityRules, case_to_dict, eligibility_cell,
+from assistant.helpdesk.triage import (CSV_COLUMNS, conversation_ref, NO_VALUE, PriorityRules, case_to_dict, eligibility_cell,
                               hash_password, queue, sub_axis_cell, sub_axis_short_label, to_csv,
                               type_cell)
 from web.triage import TriageSettings, setup
@@ -143,11 +143,12 @@ def test_csv_keeps_code_columns_in_place_and_appends_label_columns(store, engine
     assert header == [label for _, label in CSV_COLUMNS]
     col = {name: i for i, name in enumerate(header)}
     by_conv = {r[col["Conversation"]]: r for r in rows[1:]}
-    epci = by_conv["c-epci"]
+    assert "c-epci" not in by_conv          # a reference, never the id (issue 13)
+    epci = by_conv[conversation_ref("c-epci")]
     assert (epci[col["Type"]], epci[col["Type (libellé)"]]) == ("epci", "groupement de collectivités (EPCI)")
     assert (epci[col["Sous-axe"]], epci[col["Sous-axe (libellé)"]]) == ("3b", labels.sub_axis_label("3b"))
     assert epci[col["Éligibilité"]] == "éligible"
-    odd = by_conv["c-odd"]
+    odd = by_conv[conversation_ref("c-odd")]
     assert odd[col["Type"]] == HOSTILE and odd[col["Type (libellé)"]] == "—"
     assert odd[col["Sous-axe"]] == "9z" and odd[col["Sous-axe (libellé)"]] == "—"
     assert odd[col["Éligibilité"]] == "—"

@@ -203,3 +203,26 @@ def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
     page.wait_for_selector("#detail:not([hidden])")
     assert "Sous-axe\n—" in page.inner_text("#detail-body") or "Sous-axe\t—" in page.inner_text("#detail-body")
     assert page.locator("#detail b, #detail img").count() == 0
+
+
+def test_the_queue_pages_through_the_cases(site, page, store, engine):
+    """Issue 13: the server pages the queue (100 a page); the page shows the pager."""
+    from web.triage import PER_PAGE
+
+    for i in range(PER_PAGE + 3):
+        store.record(f"page-{i:03d}", "rest", {}, assessment(name=f"Commune {i:03d}", population=100 + i))
+    page.goto(site.url + "/triage")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_selector("#queue tbody tr")
+    assert page.locator("#queue tbody tr").count() == PER_PAGE
+    assert "Page 1 sur 2" in page.inner_text("nav.pager")
+    page.get_by_role("button", name="Page suivante").click()
+    for _ in range(100):   # (wait_for_function needs eval, which the page's CSP forbids)
+        if page.locator("#queue tbody tr").count() == 3:
+            break
+        page.wait_for_timeout(100)
+    assert page.locator("#queue tbody tr").count() == 3
+    assert page.locator("#queue tbody tr td").first.inner_text() == str(PER_PAGE + 1)
+    assert page.get_by_role("button", name="Page suivante").is_disabled()
+    assert _axe(page) == []

@@ -534,7 +534,8 @@
 
   function send(payload, display) {
     addEntry({ who: "user", text: display });
-    state.pending = { payload: payload };
+    // one id per message, kept across retries and reloads: the server answers a message once
+    state.pending = { payload: payload, id: newSender() };
     save("pending", state.pending);
     post();
   }
@@ -546,7 +547,8 @@
     dom.status.textContent = TXT.typing;
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
-    var body = { sender: state.sender, message: state.pending.payload };
+    if (typeof state.pending.id !== "string") { state.pending.id = newSender(); save("pending", state.pending); }
+    var body = { sender: state.sender, message: state.pending.payload, message_id: state.pending.id };
     if (DEPARTEMENT) { body.metadata = { departement: DEPARTEMENT }; }
     fetch(SERVER + "/api/chat", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),

@@ -16,6 +16,10 @@
   var noteForm = document.getElementById("note-form");
   var current = null;
   var lastOpener = null;
+  var page = 1;                 // the queue is paged by the server (100 cases a page)
+  var pager = el("nav", null, "pager");
+  pager.setAttribute("aria-label", "Pages de la file");
+  document.getElementById("queue").insertAdjacentElement("afterend", pager);
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -86,11 +90,27 @@
     return td;
   }
 
+  function showPager(data) {
+    pager.textContent = "";
+    if (!data.pages || data.pages < 2) return;
+    function go(label, target) {
+      var b = el("button", label, "secondary");
+      b.type = "button";
+      b.disabled = target < 1 || target > data.pages;
+      b.addEventListener("click", function () { page = target; load(); });
+      return b;
+    }
+    pager.appendChild(go("Page précédente", data.page - 1));
+    pager.appendChild(el("span", " Page " + data.page + " sur " + data.pages + " "));
+    pager.appendChild(go("Page suivante", data.page + 1));
+  }
+
   function load(quiet) {
     var q = query();
     exportLink.href = "/triage/export.csv" + (q ? "?" + q : "");
     if (!quiet) say("Chargement…");
-    return fetch("/triage/api/cases" + (q ? "?" + q : ""), { credentials: "same-origin" })
+    var pq = q + (page > 1 ? (q ? "&" : "") + "page=" + page : "");
+    return fetch("/triage/api/cases" + (pq ? "?" + pq : ""), { credentials: "same-origin" })
       .then(handle)
       .then(function (data) {
         tbody.textContent = "";
@@ -116,6 +136,7 @@
           tbody.appendChild(tr);
         });
         count.textContent = fmtCount(data.count);
+        showPager(data);
         if (!quiet) say(fmtCount(data.count) + " affichée" + (data.count > 1 ? "s" : "") + ".");
       })
       .catch(fail);
@@ -203,8 +224,8 @@
     }).then(handle);
   }
 
-  form.addEventListener("submit", function (e) { e.preventDefault(); load(false); });
-  form.addEventListener("reset", function () { setTimeout(function () { load(false); }, 0); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); page = 1; load(false); });
+  form.addEventListener("reset", function () { page = 1; setTimeout(function () { load(false); }, 0); });
   statusForm.addEventListener("submit", function (e) {
     e.preventDefault();
     if (!current) return;

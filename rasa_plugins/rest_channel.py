@@ -1,0 +1,145 @@
+"""Rasa's REST channel, hardened (issue 13), and Rasa's logging without the users' words.
+
+credentials.yml names it `rasa_plugins.rest_channel.RestInput`; its name is still "rest", so the
+URL stays `/webhooks/rest/webhook` (on the loopback: the public side is web/server.py).
+Differences from `rasa.core.channels.rest.RestInput`:
+
+- a body that is not a JSON object (empty, malformed), or without a sender id / a text message,
+  gets a French HTTP 400 (Rasa: a 500 with an English message);
+- NUL and the other control characters of the text become spaces, lone surrogates U+FFFD;
+- a turn whose handling failed (tracker not saved, a crash) answers HTTP 503 with a French error
+  instead of a 200 with whatever was collected: the turn is never reported as done;
+- failures are logged by exception class, never with the message text (Rasa logs the text).
+
+Importing this module (Rasa does, when it reads credentials.yml) also calls `quiet_user_text()`:
+a structlog processor masks the keys Rasa uses for user text (the list of its own anonymiser), and
+the Rasa warnings that quote a message ("Parsed an intent '...'") are ignored, so that nothing is
+printed and Python's warning registry (which keeps every distinct warning text of a module
+forever) does not grow with each distinct hostile message.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import warnings
+from typing import Any, Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+BAD_BODY = "Requête illisible : un objet JSON {\"sender\", \"message\"} est attendu."
+BAD_SENDER = "Identifiant de conversation invalide."
+BAD_MESSAGE = "Le message doit être un texte."
+FAILED = ("L'assistant n'a pas pu traiter ce message (erreur interne) : il n'est pas enregistré. "
+          "Réessayez dans quelques instants.")
+
+# Keys of structlog events that may carry what users wrote (rasa.utils.log_utils._anonymizer).
+USER_TEXT_KEYS = frozenset((
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states",
+    "old_states", "successes", "current_entity", "next_entity", "states", "entity", "token_text",
+    "user_message", "json_message", "parse_data", "events", "tracker",
+))
+# Rasa warnings whose text quotes a message, an intent or entities sent by a user.
+USER_TEXT_WARNINGS = (
+    r"Parsed an intent", r"Parsed an entity", r"Invalid entity specification",
+    r"Failed to parse", r"Event from parameters", r"Intent '.*' not in domain",
+)
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL_RE.sub(" ", _SURROGATE_RE.sub("\ufffd", text))
+
+
+def _mask(_logger: Any, _name: str, event_dict: dict) -> dict:
+    for key in USER_TEXT_KEYS & event_dict.keys():
+        event_dict[key] = "[masqué]"
+    return event_dict
+
+
+def quiet_user_text() -> None:
+    """Idempotent: mask user text in structlog events, ignore the warnings that quote it."""
+    for pattern in USER_TEXT_WARNINGS:
+        warnings.filterwarnings("ignore", message=f"(?s).*{pattern}")
+    try:
+        import structlog
+    except ImportError:  # pragma: no cover - Rasa always has it
+        return
+    config = structlog.get_config()
+    processors = list(config.get("processors") or [])
+    if _mask not in processors:
+        structlog.configure(processors=[_mask] + processors)
+
+
+async def handle(body: Any, on_new_message: Callable[[Any], Awaitable[Any]],
+                 channel_name: str = "rest") -> tuple[int, Any]:
+    """One webhook call: (HTTP status, JSON body)."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    if not isinstance(body, dict):
+        return 400, {"error": BAD_BODY}
+    sender, text = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS \
+            or sender != sender.strip() or _CONTROL_RE.search(sender):
+        return 400, {"error": BAD_SENDER}
+    if not isinstance(text, str):
+        return 400, {"error": BAD_MESSAGE}
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+    collector = CollectingOutputChannel()
+    try:
+        await on_new_message(UserMessage(clean_text(text), collector, sender,
+                                         input_channel=channel_name, metadata=metadata))
+    except asyncio.CancelledError:
+        log.error("rest: message handling cancelled (timeout)")
+        return 503, {"error": FAILED}
+    except Exception as exc:  # never the text, never the arguments of the exception
+        log.error("rest: message handling failed: %s", type(exc).__name__)
+        return 503, {"error": FAILED}
+    return 200, collector.messages
+
+
+def _define_channel() -> type:
+    from rasa.core.channels.rest import RestInput as RasaRestInput
+    from sanic import Blueprint, response
+
+    class RestInput(RasaRestInput):
+        @classmethod
+        def name(cls) -> str:
+            return "rest"
+
+        def blueprint(self, on_new_message):
+            webhook = Blueprint("fitn7_rest_webhook", __name__)
+
+            @webhook.route("/", methods=["GET"])
+            async def health(request):
+                return response.json({"status": "ok"})
+
+            @webhook.route("/webhook", methods=["POST"])
+            async def receive(request):
+                try:
+                    body = request.json
+                except Exception:   # malformed JSON: Sanic raises InvalidUsage
+                    body = None
+                status, answer = await handle(body, on_new_message, self.name())
+                return response.json(answer, status=status)
+
+            return webhook
+
+    return RestInput
+
+
+quiet_user_text()
+_defined: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> type:
+    if name == "RestInput":
+        if name not in _defined:
+            _defined[name] = _define_channel()
+        return _defined[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
