@@ -20,7 +20,7 @@ import threading
 from aiohttp import web
 
 ASSESSMENT = {
-    "eligibility": "eligible",
+    "eligibility": "eligible", "eligibility_label": "éligible",
     "findings": [
         {"rule": "applicant_type", "status": "met", "message": "Une commune peut candidater.",
          "source": {"section": "Quelles conditions d'éligibilité ?",
