@@ -8,6 +8,14 @@ proxy (web/server.py) turns any non-200 answer into its French "réessayez" mess
 widget shows with a retry button. Nothing else changes: same name ("rest"), same routes
 (``/webhooks/rest/`` and ``/webhooks/rest/webhook``), same answer on success.
 
+A retried message is not handled twice when the client names it: with ``metadata.message_id``
+(8 to 64 characters ``[A-Za-z0-9_-]``, the same on every retry of one message), the channel takes
+the conversation's lock itself, looks in the SQL tracker store for a user message with that id,
+and if one is stored answers the bot messages that followed it instead of handling it again
+(a message whose first attempt was saved just before its instance died, or whose answer was lost
+on the way back). The id is stored as the user event's ``message_id``. Without it: Rasa's
+behaviour (each POST is a new message).
+
 credentials.yml::
 
     rasa_plugins.channels.RestInput:
@@ -17,12 +25,48 @@ this package and must not import Rasa's core).
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 NOT_HANDLED = "Message non traité : réessayez dans quelques instants."
+MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LOOK_BACK = 200   # stored user/bot events searched for a retried message id
+BOT_KEYS = ("text", "image", "buttons", "attachment", "custom", "elements", "quick_replies")
+
+
+def answered(store: Any, sender_id: str, message_id: str) -> list[dict] | None:
+    """The REST answer already given to `message_id` (bot events after it), or None if not stored.
+
+    Reads the SQL tracker store's `events` table (newest LOOK_BACK user/bot rows of the sender);
+    None for a store that is not SQL.
+    """
+    table = getattr(getattr(store, "SQLEvent", None), "__table__", None)
+    if table is None:
+        return None
+    import sqlalchemy as sa
+
+    query = (sa.select(table.c.type_name, table.c.data)
+             .where(table.c.sender_id == sender_id, table.c.type_name.in_(("user", "bot")))
+             .order_by(table.c.id.desc()).limit(LOOK_BACK))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    replies: list[dict] = []
+    for type_name, data in rows:          # newest first
+        event = json.loads(data)
+        if type_name == "bot":
+            message = {"recipient_id": sender_id}
+            payload = {"text": event.get("text"), **(event.get("data") or {})}
+            message.update({k: payload[k] for k in BOT_KEYS if payload.get(k) is not None})
+            replies.append(message)
+        elif event.get("message_id") == message_id:
+            return list(reversed(replies))
+        else:
+            replies = []
+    return None
 
 
 def _define_channel() -> type:
@@ -54,9 +98,24 @@ def _define_channel() -> type:
                         self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
                         content_type="text/event-stream")
                 collector = CollectingOutputChannel()
+                message_id = (metadata or {}).get("message_id")
+                if not (isinstance(message_id, str) and MESSAGE_ID_RE.match(message_id)):
+                    message_id = None
+                agent = getattr(request.app.ctx, "agent", None)
+                message = UserMessage(text, collector, sender_id, input_channel=input_channel,
+                                      metadata=metadata, message_id=message_id)
                 try:
-                    await on_new_message(UserMessage(text, collector, sender_id,
-                                                     input_channel=input_channel, metadata=metadata))
+                    if message_id and agent is not None and agent.is_ready():
+                        # what Agent.handle_message does, with the retry check inside the lock
+                        async with agent.lock_store.lock(sender_id):
+                            before = answered(agent.tracker_store, sender_id, message_id)
+                            if before is not None:
+                                log.info("message %s of %s already handled: answer replayed",
+                                         message_id, sender_id)
+                                return response.json(before)
+                            await agent.processor.handle_message(message)
+                    else:
+                        await on_new_message(message)
                 except CancelledError:
                     log.error("message of %s cancelled", sender_id)
                     return response.json({"error": NOT_HANDLED}, status=503)
