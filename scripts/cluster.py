@@ -245,14 +245,20 @@ class Cluster:
             self.wait_proc(name)
         self.wait_backends()
 
-    def backend_status(self) -> dict[str, str]:
-        """{"rasa/rasa1": "UP", ...} from HAProxy's statistics (CSV)."""
+    def _stats(self) -> list[dict[str, str]]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.stats_port}/stats;csv", timeout=5) as resp:
             lines = resp.read().decode().lstrip("# ").splitlines()
         head = lines[0].split(",")
-        rows = [dict(zip(head, line.split(","))) for line in lines[1:] if line]
-        return {f"{r['pxname']}/{r['svname']}": r["status"].split()[0] for r in rows
-                if r["svname"] not in ("FRONTEND", "BACKEND")}
+        return [r for r in (dict(zip(head, line.split(","))) for line in lines[1:] if line)
+                if r["svname"] not in ("FRONTEND", "BACKEND")]
+
+    def backend_status(self) -> dict[str, str]:
+        """{"rasa/rasa1": "UP", ...} from HAProxy's statistics (CSV)."""
+        return {f"{r['pxname']}/{r['svname']}": r["status"].split()[0] for r in self._stats()}
+
+    def backend_sessions(self) -> dict[str, int]:
+        """{"rasa/rasa1": requests sent to it so far, ...}."""
+        return {f"{r['pxname']}/{r['svname']}": int(r["stot"] or 0) for r in self._stats()}
 
     def wait_backends(self, want: str = "UP", names: list[str] | None = None,
                       timeout: float = 30.0) -> None:
