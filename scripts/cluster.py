@@ -43,16 +43,18 @@ MODEL = ROOT / "models" / "fitn7.tar.gz"
 
 def haproxy_config(public_port: int, rasa_lb_port: int, actions_lb_port: int, web: list[int],
                    rasa: list[int], actions: list[int], host: str = "127.0.0.1",
-                   public_host: str = "127.0.0.1", stats_port: int | None = None) -> str:
+                   public_host: str = "127.0.0.1", stats_port: int | None = None,
+                   admin_socket: str | None = None) -> str:
     """HAProxy configuration: health-checked back ends, no sticky sessions (none is needed)."""
     def servers(prefix: str, ports: list[int]) -> str:
         return "".join(f"  server {prefix}{n + 1} {host}:{p} check\n" for n, p in enumerate(ports))
 
     stats = (f"frontend stats\n  bind {host}:{stats_port}\n  stats enable\n  stats uri /stats\n"
              "  stats refresh 5s\n\n") if stats_port else ""
+    admin = f"  stats socket {admin_socket} mode 600 level admin\n" if admin_socket else ""
     return f"""global
   maxconn 4096
-  log stdout format raw local0 info
+{admin}  log stdout format raw local0 info
 
 defaults
   mode http
@@ -239,7 +241,8 @@ class Cluster:
             self.public_port, self.rasa_lb_port, self.actions_lb_port, [web_port],
             [self.procs[f"rasa{n}"].port for n in range(1, self.instances + 1)],
             [self.procs[f"actions{n}"].port for n in range(1, self.instances + 1)],
-            public_host=self.public_host, stats_port=self.stats_port),
+            public_host=self.public_host, stats_port=self.stats_port,
+            admin_socket=str(self.tmp / "haproxy-admin.sock")),
             [self.public_port, self.rasa_lb_port, self.actions_lb_port, self.stats_port]))
         for name in self.procs:
             self.wait_proc(name)
@@ -255,6 +258,15 @@ class Cluster:
     def backend_status(self) -> dict[str, str]:
         """{"rasa/rasa1": "UP", ...} from HAProxy's statistics (CSV)."""
         return {f"{r['pxname']}/{r['svname']}": r["status"].split()[0] for r in self._stats()}
+
+    def set_server(self, backend: str, server: str, enabled: bool) -> str:
+        """Put a server in or out of rotation (HAProxy's runtime API), e.g. ("rasa", "rasa2")."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(self.tmp / "haproxy-admin.sock"))
+            s.sendall(f"{'enable' if enabled else 'disable'} server {backend}/{server}\n".encode())
+            return s.recv(4096).decode()
 
     def backend_sessions(self) -> dict[str, int]:
         """{"rasa/rasa1": requests sent to it so far, ...}."""
