@@ -8,6 +8,11 @@ proxy (web/server.py) turns any non-200 answer into its French "réessayez" mess
 widget shows with a retry button. Nothing else changes: same name ("rest"), same routes
 (``/webhooks/rest/`` and ``/webhooks/rest/webhook``), same answer on success.
 
+Rasa also wraps the tracker store in a `FailSafeTrackerStore` that, when the database fails,
+logs the error and goes on with an empty in-memory conversation: the user would get a fresh
+"Bonjour" and the turn would be kept in that process's memory only. The channel turns this off
+(`fail_loudly`): a tracker store error is raised, the message is answered 503, nothing is applied.
+
 A retried message is not handled twice when the client names it: with ``metadata.message_id``
 (8 to 64 characters ``[A-Za-z0-9_-]``, the same on every retry of one message), the channel takes
 the conversation's lock itself, looks in the SQL tracker store for a user message with that id,
@@ -38,12 +43,25 @@ LOOK_BACK = 200   # stored user/bot events searched for a retried message id
 BOT_KEYS = ("text", "image", "buttons", "attachment", "custom", "elements", "quick_replies")
 
 
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def fail_loudly(agent: Any) -> None:
+    """Make Rasa's FailSafeTrackerStore raise its store's errors instead of using memory."""
+    store = getattr(agent, "tracker_store", None)
+    if store is not None and hasattr(store, "_on_tracker_store_error") \
+            and store._on_tracker_store_error is None:
+        store._on_tracker_store_error = _raise
+
+
 def answered(store: Any, sender_id: str, message_id: str) -> list[dict] | None:
     """The REST answer already given to `message_id` (bot events after it), or None if not stored.
 
     Reads the SQL tracker store's `events` table (newest LOOK_BACK user/bot rows of the sender);
     None for a store that is not SQL.
     """
+    store = getattr(store, "_tracker_store", store)        # under Rasa's FailSafeTrackerStore
     table = getattr(getattr(store, "SQLEvent", None), "__table__", None)
     if table is None:
         return None
@@ -102,6 +120,7 @@ def _define_channel() -> type:
                 if not (isinstance(message_id, str) and MESSAGE_ID_RE.match(message_id)):
                     message_id = None
                 agent = getattr(request.app.ctx, "agent", None)
+                fail_loudly(agent)
                 message = UserMessage(text, collector, sender_id, input_channel=input_channel,
                                       metadata=metadata, message_id=message_id)
                 try:

@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,13 +101,15 @@ class RedisServer:
 class PostgresServer:
     """A PostgreSQL cluster made by initdb (trust auth on loopback), as scripts/test_postgres.sh."""
 
-    def __init__(self, tmp: str | os.PathLike, port: int | None = None, db: str = "fitn7") -> None:
+    def __init__(self, tmp: str | os.PathLike | None = None, port: int | None = None,
+                 db: str = "fitn7") -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
             raise MissingBinary("PostgreSQL absent: apt-get install postgresql (make cluster-packages)")
         self.bin = Path(found[-1]).parent
-        self.dir = Path(tmp) / f"pg-{os.getpid()}-{time.monotonic_ns()}"
-        self.dir.mkdir(parents=True)
+        # its own folder directly under the system temp dir: the postgres user (when we are root)
+        # must reach it, and pytest's temp folders are private to root
+        self.dir = Path(tempfile.mkdtemp(prefix="fitn7-pg-"))
         self.port = port or free_port()
         self.db = db
         self.user = "fitn7"
@@ -121,8 +124,10 @@ class PostgresServer:
         return f"postgresql+psycopg2://{self.user}@127.0.0.1:{self.port}/{self.db}"
 
     def _run(self, *argv: str) -> None:
-        subprocess.run([*self.as_postgres, *argv], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
+        done = subprocess.run([*self.as_postgres, *argv], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        if done.returncode:
+            raise subprocess.CalledProcessError(done.returncode, argv, stderr=done.stderr)
 
     def init(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", self.user,

@@ -61,3 +61,29 @@ def test_rasa_loads_it_as_the_rest_channel():
     assert "\nrasa_plugins.channels.RestInput:" in text and "socketio" not in text.replace("socket.io", "")
     for bad in ("short", "a" * 65, "with space", "é" * 10):
         assert not channels.MESSAGE_ID_RE.match(bad)
+
+
+def test_a_tracker_store_error_is_raised_not_replaced_by_an_empty_conversation(domain, tmp_path):
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+    class Down(InMemoryTrackerStore):          # the database is unreachable
+        async def retrieve(self, sender_id):
+            raise ConnectionError("PostgreSQL down")
+
+        async def save(self, tracker):
+            raise ConnectionError("PostgreSQL down")
+
+    # Rasa's own wrapper: the error is logged and a new, empty conversation handed out
+    rasa_default = FailSafeTrackerStore(Down(domain))
+    fresh = asyncio.run(rasa_default.get_or_create_tracker("conv"))
+    assert fresh.sender_id == "conv" and len(fresh.events) <= 1
+    # with the channel's fix: the error reaches the channel (503), nothing is made up
+    agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(Down(domain)))
+    channels.fail_loudly(agent)
+    with pytest.raises(ConnectionError):
+        asyncio.run(agent.tracker_store.get_or_create_tracker("conv"))
+    # answered() looks through the wrapper at the SQL store
+    store = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.sqlite"))
+    assert channels.answered(FailSafeTrackerStore(store), "conv", "msg-0000") is None
