@@ -86,4 +86,13 @@ def test_a_tracker_store_error_is_raised_not_replaced_by_an_empty_conversation(d
         asyncio.run(agent.tracker_store.get_or_create_tracker("conv"))
     # answered() looks through the wrapper at the SQL store
     store = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.sqlite"))
-    assert channels.answered(FailSafeTrackerStore(store), "conv", "msg-0000") is None
+
+    async def one_message():
+        t = await store.get_or_create_tracker("conv", append_action_listen=False)
+        t.update(UserUttered("Bonjour", {"name": "greet", "confidence": 1.0}, message_id="msg-0000"))
+        t.update(BotUttered("Bonjour !"))
+        await store.save(t)
+
+    asyncio.run(one_message())
+    assert channels.answered(FailSafeTrackerStore(store), "conv", "msg-0000") == [
+        {"recipient_id": "conv", "text": "Bonjour !"}]
