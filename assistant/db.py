@@ -14,6 +14,10 @@ def _engine(url: str) -> Engine:
     kwargs = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        # a database server restarted (or failed over) leaves dead pooled connections: test each
+        # one when it is taken, so that the first action after the restart does not fail
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
