@@ -552,7 +552,7 @@
 
   function send(payload, display) {
     addEntry({ who: "user", text: display });
-    state.pending = { payload: payload };
+    state.pending = { payload: payload, id: newSender() };  // id: the same on every retry (docs/DEPLOYMENT.md)
     save("pending", state.pending);
     post();
   }
@@ -564,8 +564,8 @@
     dom.status.textContent = TXT.typing;
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
-    var body = { sender: state.sender, message: state.pending.payload };
-    if (DEPARTEMENT) { body.metadata = { departement: DEPARTEMENT }; }
+    var body = { sender: state.sender, message: state.pending.payload, metadata: { message_id: state.pending.id } };
+    if (DEPARTEMENT) { body.metadata.departement = DEPARTEMENT; }
     fetch(SERVER + "/api/chat", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       credentials: "omit", signal: controller ? controller.signal : undefined,
