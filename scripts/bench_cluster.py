@@ -84,10 +84,15 @@ def counters(cluster: Cluster, engine) -> dict[str, float]:
         xact, ins = conn.execute(sa.text(
             "SELECT xact_commit + xact_rollback, tup_inserted FROM pg_stat_database "
             "WHERE datname = current_database()")).one()
+        # every statement sent, BEGIN/COMMIT included: the database round trips
+        calls = conn.execute(sa.text(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
     import redis
 
     info = redis.Redis(host="127.0.0.1", port=cluster.redis.port).info("stats")
-    out = {"pg_xact": float(xact), "pg_rows": float(ins), "redis_cmds": float(info["total_commands_processed"])}
+    out = {"pg_xact": float(xact), "pg_rows": float(ins), "pg_calls": float(calls),
+           "redis_cmds": float(info["total_commands_processed"])}
     for kind, pids in groups(cluster).items():
         out[f"cpu_{kind}"] = cpu_seconds(pids)
     return out
@@ -124,7 +129,8 @@ def report(rows: list[dict]) -> None:
     print("\nper turn (mean of the 2-instance phases):")
     for k in sorted(k for k in avg if k.startswith("cpu_")):
         print(f"  CPU {k[4:]:<11} {1000 * avg[k]:7.1f} ms")
-    print(f"  PostgreSQL   {avg['pg_xact']:7.1f} transactions, {avg['pg_rows']:.1f} rows inserted")
+    print(f"  PostgreSQL   {avg['pg_calls']:7.1f} round trips (statements, BEGIN/COMMIT included), "
+          f"{avg['pg_xact']:.1f} transactions, {avg['pg_rows']:.1f} rows inserted")
     print(f"  Redis        {avg['redis_cmds']:7.1f} commands")
     machine = 1000 * (avg.get("cpu_rasa", 0) + avg.get("cpu_actions", 0) + avg.get("cpu_web", 0))
     shared = {"PostgreSQL": 1000 * avg.get("cpu_postgresql", 0), "Redis": 1000 * avg.get("cpu_redis", 0),
@@ -147,8 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     convs = scripts(args.conversations, handoff_every=5)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="fitn7-bench-") as tmp, Cluster(tmp, instances=2) as cluster:
+    pg = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+    with tempfile.TemporaryDirectory(prefix="fitn7-bench-") as tmp, \
+            Cluster(tmp, instances=2, pg_settings=pg) as cluster:
         engine = sa.create_engine(cluster.database_url, future=True)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
         print(f"cluster up: {cluster.public_url}", flush=True)
         asyncio.run(play(convs[:4], lambda i, k: cluster.public_url + "/api/chat", users=2))  # warm-up
         for instances in (1, 2):

@@ -118,7 +118,8 @@ class Cluster:
     """Start with `with Cluster(tmp) as c:`; c.public_url, c.kill("rasa1"), c.start_proc("rasa1")."""
 
     def __init__(self, tmp: str | os.PathLike, instances: int = 2, public_port: int | None = None,
-                 model: Path = MODEL, timeout: float = 420.0, public_host: str = "127.0.0.1") -> None:
+                 model: Path = MODEL, timeout: float = 420.0, public_host: str = "127.0.0.1",
+                 pg_settings: dict[str, str] | None = None) -> None:
         self.tmp = Path(tmp).resolve()
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.instances = instances
@@ -128,6 +129,7 @@ class Cluster:
         self.public_port = public_port or free_port()
         self.rasa_lb_port, self.actions_lb_port = free_port(), free_port()
         self.stats_port = free_port()
+        self.pg_settings = pg_settings
         self.procs: dict[str, Proc] = {}
         self._stack = contextlib.ExitStack()
 
@@ -195,7 +197,7 @@ class Cluster:
     def start(self) -> None:
         if not self.model.is_file():
             raise RuntimeError(f"Modèle Rasa absent : {self.model} (lancer `make train`).")
-        self.pg = self._stack.enter_context(PostgresServer(self.tmp))
+        self.pg = self._stack.enter_context(PostgresServer(self.tmp, settings=self.pg_settings))
         self.redis = self._stack.enter_context(RedisServer(self.tmp))
         self.database_url = self.pg.url
         base = dict(os.environ)

@@ -102,7 +102,7 @@ class PostgresServer:
     """A PostgreSQL cluster made by initdb (trust auth on loopback), as scripts/test_postgres.sh."""
 
     def __init__(self, tmp: str | os.PathLike | None = None, port: int | None = None,
-                 db: str = "fitn7") -> None:
+                 db: str = "fitn7", settings: dict[str, str] | None = None) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
             raise MissingBinary("PostgreSQL absent: apt-get install postgresql (make cluster-packages)")
@@ -113,6 +113,7 @@ class PostgresServer:
         self.port = port or free_port()
         self.db = db
         self.user = "fitn7"
+        self.settings = dict(settings or {})
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_postgres:
             os.chmod(self.dir, 0o755)
@@ -136,7 +137,8 @@ class PostgresServer:
     def start(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.log), "-w",
                   "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
-                        "-c max_connections=200 -c fsync=off", "start")
+                        "-c max_connections=200 -c fsync=off"
+                        + "".join(f" -c {k}={v}" for k, v in self.settings.items()), "start")
 
     def stop(self, mode: str = "immediate") -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
