@@ -310,37 +310,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=int, default=int(os.environ.get("CLUSTER_INSTANCES", 2)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CLUSTER_PORT", 8080)))
     args = parser.parse_args(argv)
-    stop = {"now": False}
 
-    def on_signal(*_: object) -> None:
-        stop["now"] = True
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, interrupt)       # SIGINT (Ctrl-C) raises it already
     with tempfile.TemporaryDirectory(prefix="fitn7-cluster-") as tmp:
         print(f"Démarrage de la grappe ({args.instances} instances, journaux dans {tmp})…", flush=True)
+        cluster = Cluster(tmp, instances=args.instances, public_port=args.port)
         try:
-            cluster = Cluster(tmp, instances=args.instances, public_port=args.port)
-            with cluster:
-                print(f"\n  Adresse publique (répartiteur HAProxy) : {cluster.public_url}/")
-                print(f"  Tchat : {cluster.public_url}/api/chat   File de tri : {cluster.public_url}/triage")
-                for name, p in cluster.procs.items():
-                    print(f"  {name:9} 127.0.0.1:{p.port}")
-                print(f"  PostgreSQL 127.0.0.1:{cluster.pg.port}  Redis 127.0.0.1:{cluster.redis.port}")
-                print(f"  État du répartiteur : http://127.0.0.1:{cluster.stats_port}/stats")
-                print("  Ctrl-C arrête tout.", flush=True)
-                while not stop["now"]:
-                    time.sleep(0.5)
-                    dead = [n for n, p in cluster.procs.items() if p.popen and p.popen.poll() is not None]
-                    if dead:
-                        print(f"Processus arrêté : {', '.join(dead)} (le répartiteur l'écarte).", flush=True)
-                        for n in dead:
-                            cluster.procs[n].popen = None
+            cluster.start()
+            print(f"\n  Adresse publique (répartiteur HAProxy) : {cluster.public_url}/")
+            print(f"  Tchat : {cluster.public_url}/api/chat   File de tri : {cluster.public_url}/triage")
+            for name, p in cluster.procs.items():
+                print(f"  {name:9} 127.0.0.1:{p.port}")
+            print(f"  PostgreSQL 127.0.0.1:{cluster.pg.port}  Redis 127.0.0.1:{cluster.redis.port}")
+            print(f"  État du répartiteur : http://127.0.0.1:{cluster.stats_port}/stats")
+            print("  Ctrl-C arrête tout.", flush=True)
+            reported: set[str] = set()
+            while True:
+                time.sleep(0.5)
+                dead = {n for n, p in cluster.procs.items() if p.popen and p.popen.poll() is not None}
+                if dead - reported:
+                    print(f"Processus arrêté : {', '.join(sorted(dead - reported))} "
+                          "(le répartiteur l'écarte).", flush=True)
+                    reported |= dead
         except KeyboardInterrupt:
-            pass
+            print("\nArrêt…", flush=True)
         except RuntimeError as exc:
             print(f"Échec du démarrage : {exc}", file=sys.stderr)
             return 1
+        finally:
+            # a second Ctrl-C must not leave processes behind
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            cluster.__exit__(None, None, None)
     print("Grappe arrêtée.")
     return 0
 
