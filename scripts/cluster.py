@@ -63,8 +63,10 @@ defaults
   timeout connect 2s
   timeout client 90s
   timeout server 90s
-  timeout check 2s
-  default-server inter 1s fall 2 rise 2
+  # a saturated Rasa answers its health check late (its event loop is busy with turns): a
+  # short check timeout would take the only instances out under load (measured: 503 for all)
+  timeout check 10s
+  default-server inter 2s fall 3 rise 2
   # a refused connection is retried on another server at once (the request never reached one)
   retries 3
   option redispatch 1
