@@ -51,6 +51,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]                       # idle + iowait
+    return (sum(fields[:8]) - idle) / TICKS, sum(fields[:8]) / TICKS
+
+
 def tree(pid: int) -> list[int]:
     """pid and all its descendants."""
     children: dict[int, list[int]] = {}
@@ -91,7 +98,8 @@ def counters(cluster: Cluster, engine) -> dict[str, float]:
     import redis
 
     info = redis.Redis(host="127.0.0.1", port=cluster.redis.port).info("stats")
-    out = {"pg_xact": float(xact), "pg_rows": float(ins), "pg_calls": float(calls),
+    busy, total = machine_cpu()
+    out = {"machine_busy": busy, "machine_total": total, "pg_xact": float(xact), "pg_rows": float(ins), "pg_calls": float(calls),
            "redis_cmds": float(info["total_commands_processed"])}
     for kind, pids in groups(cluster).items():
         out[f"cpu_{kind}"] = cpu_seconds(pids)
@@ -106,17 +114,20 @@ def phase(cluster: Cluster, engine, convs, users: int) -> dict:
     after = counters(cluster, engine)
     lat = sorted(x for r in results for x in r.latencies)
     turns = len(lat)
-    per_turn = {k: (after[k] - before[k]) / turns for k in after}
-    return {"users": users, "turns": turns, "tps": turns / wall,
+    per_turn = {k: (after[k] - before[k]) / turns for k in after if not k.startswith("machine")}
+    ours = sum(v for k, v in per_turn.items() if k.startswith("cpu_")) * turns
+    # CPU the rest of the machine (other jobs, this client) used meanwhile, in cores
+    others = (after["machine_busy"] - before["machine_busy"] - ours) / wall
+    return {"users": users, "turns": turns, "tps": turns / wall, "others": others,
             "p50": 1000 * statistics.median(lat), "p95": 1000 * lat[int(0.95 * (turns - 1))],
             "failures": sum(len(r.failures) for r in results), "per_turn": per_turn}
 
 
 def report(rows: list[dict]) -> None:
-    print("\ninstances users  turns  turns/s  p50 ms  p95 ms  failed attempts")
+    print("\ninstances users  turns  turns/s  p50 ms  p95 ms  failed attempts  other CPU (cores)")
     for r in rows:
         print(f"{r['instances']:>9} {r['users']:>5} {r['turns']:>6} {r['tps']:>8.1f} {r['p50']:>7.0f} "
-              f"{r['p95']:>7.0f} {r['failures']:>8}")
+              f"{r['p95']:>7.0f} {r['failures']:>8} {r['others']:>12.2f}")
     by = {(r["instances"], r["users"]): r for r in rows}
     for users in (20, 50):
         if (1, users) in by and (2, users) in by:
