@@ -14,13 +14,14 @@ STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations
+.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations redis cluster-packages cluster test-cluster
 
 help:
 	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
 	@echo "make test  - install if needed, run every test"
 	@echo "make shell - talk to the assistant in the terminal"
 	@echo "make bench - print the benchmark figures"
+	@echo "make cluster - 2 Rasa + 2 action servers behind HAProxy, on PostgreSQL and Redis"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 introuvable (Rasa 3.6 exige Python 3.10)"; exit 1; }
@@ -49,7 +50,7 @@ test-engine: install referential
 	$(BIN)/pytest -q tests/engine tests/reading
 
 # Each suite below is owned by one part of the project; `make test` runs them all.
-test-rasa: install referential train
+test-rasa: install referential train redis
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(PY) scripts/check_intents.py
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/rasa/test_stories.yml --out results/core --fail-on-prediction-errors
@@ -70,7 +71,21 @@ browser:
 test-web: install referential train browser
 	$(BIN)/pytest -q tests/e2e
 
-test: test-engine test-rasa test-triage test-postgres test-web
+# Several instances (docs/DEPLOYMENT.md): Debian's PostgreSQL, Redis and HAProxy, started as
+# throwaway processes by scripts/cluster.py.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+cluster-packages: redis
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v haproxy; } >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql haproxy >/dev/null; }
+
+cluster: install train cluster-packages
+	@$(PY) scripts/cluster.py
+
+test-cluster: install train cluster-packages
+	$(BIN)/pytest -q tests/cluster
+
+test: test-engine test-rasa test-triage test-postgres test-web test-cluster
 
 # The held-out conversation and FAQ sets of issue 11 (tests/conversations/README.md), played by a
 # simulated user against the real stack; fails below 95 %. Not in `test` until the goal is met.

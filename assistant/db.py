@@ -34,6 +34,10 @@ def _engine(url: str) -> Engine:
         # a short busy timeout: a write meeting a lock fails fast and is retried by the caller
         # (CaseStore.record), rather than holding a thread (or an event loop) for 30 s
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": sqlite_busy_timeout()}
+    else:
+        # a database server restarted (or failed over) leaves dead pooled connections: test each
+        # one when it is taken, so that the first action after the restart does not fail
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", sqlite_pragmas)

@@ -9,7 +9,16 @@ Differences from `rasa.core.channels.rest.RestInput`:
 - NUL and the other control characters of the text become spaces, lone surrogates U+FFFD;
 - a turn whose handling failed (tracker not saved, a crash) answers HTTP 503 with a French error
   instead of a 200 with whatever was collected: the turn is never reported as done;
-- failures are logged by exception class, never with the message text (Rasa logs the text).
+- failures are logged by exception class, never with the message text (Rasa logs the text);
+- Rasa's `FailSafeTrackerStore`, which on a database error goes on with an empty in-memory
+  conversation (a fresh "Bonjour", the turn kept in one process's memory only), is made to raise
+  (`fail_loudly`): the message is answered 503 and nothing is applied;
+- a retried message is not handled twice when the client names it: with `metadata.message_id`
+  (8 to 64 characters `[A-Za-z0-9_-]`, the same on every retry of one message) the channel takes
+  the conversation's lock itself, looks in the SQL tracker store for a user message with that id
+  and, if one is stored, answers the bot messages that followed it instead of handling it again
+  (a first attempt saved just before its instance died, or whose answer was lost on the way back).
+  Without an id: Rasa's behaviour (each POST is a new message).
 
 Importing this module (Rasa does, when it reads credentials.yml) also calls `quiet_user_text()`:
 a structlog processor masks the keys Rasa uses for user text (the list of its own anonymiser), and
@@ -20,6 +29,7 @@ forever) does not grow with each distinct hostile message.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import warnings
@@ -28,6 +38,9 @@ from typing import Any, Awaitable, Callable
 log = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LOOK_BACK = 200   # stored user/bot events searched for a retried message id
+BOT_KEYS = ("text", "image", "buttons", "attachment", "custom", "elements", "quick_replies")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
@@ -76,9 +89,54 @@ def quiet_user_text() -> None:
         structlog.configure(processors=[_mask] + processors)
 
 
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def fail_loudly(agent: Any) -> None:
+    """Make Rasa's FailSafeTrackerStore raise its store's errors instead of using memory."""
+    store = getattr(agent, "tracker_store", None)
+    if store is not None and hasattr(store, "_on_tracker_store_error") \
+            and store._on_tracker_store_error is None:
+        store._on_tracker_store_error = _raise
+
+
+def answered(store: Any, sender_id: str, message_id: str) -> list[dict] | None:
+    """The REST answer already given to `message_id` (bot events after it), or None if not stored.
+
+    Reads the SQL tracker store's `events` table (newest LOOK_BACK user/bot rows of the sender);
+    None for a store that is not SQL.
+    """
+    store = getattr(store, "_tracker_store", store)        # under Rasa's FailSafeTrackerStore
+    table = getattr(getattr(store, "SQLEvent", None), "__table__", None)
+    if table is None:
+        return None
+    import sqlalchemy as sa
+
+    query = (sa.select(table.c.type_name, table.c.data)
+             .where(table.c.sender_id == sender_id, table.c.type_name.in_(("user", "bot")))
+             .order_by(table.c.id.desc()).limit(LOOK_BACK))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    replies: list[dict] = []
+    for type_name, data in rows:          # newest first
+        event = json.loads(data)
+        if type_name == "bot":
+            message = {"recipient_id": sender_id}
+            payload = {"text": event.get("text"), **(event.get("data") or {})}
+            message.update({k: payload[k] for k in BOT_KEYS if payload.get(k) is not None})
+            replies.append(message)
+        elif event.get("message_id") == message_id:
+            return list(reversed(replies))
+        else:
+            replies = []
+    return None
+
+
 async def handle(body: Any, on_new_message: Callable[[Any], Awaitable[Any]],
-                 channel_name: str = "rest") -> tuple[int, Any]:
-    """One webhook call: (HTTP status, JSON body)."""
+                 channel_name: str = "rest", agent: Any = None) -> tuple[int, Any]:
+    """One webhook call: (HTTP status, JSON body). With the Rasa `agent`, a message that names its
+    `metadata.message_id` is handled under the conversation's lock, once."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     if not isinstance(body, dict):
@@ -90,10 +148,24 @@ async def handle(body: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     if not isinstance(text, str):
         return 400, {"error": BAD_MESSAGE}
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+    message_id = (metadata or {}).get("message_id")
+    if not (isinstance(message_id, str) and MESSAGE_ID_RE.match(message_id)):
+        message_id = None
+    fail_loudly(agent)
     collector = CollectingOutputChannel()
+    message = UserMessage(clean_text(text), collector, sender, input_channel=channel_name, metadata=metadata,
+                          message_id=message_id)
     try:
-        await on_new_message(UserMessage(clean_text(text), collector, sender,
-                                         input_channel=channel_name, metadata=metadata))
+        if message_id and agent is not None and agent.is_ready():
+            # what Agent.handle_message does, with the retry check inside the lock
+            async with agent.lock_store.lock(sender):
+                before = answered(agent.tracker_store, sender, message_id)
+                if before is not None:
+                    log.info("message %s already handled: answer replayed", message_id)
+                    return 200, before
+                await agent.processor.handle_message(message)
+        else:
+            await on_new_message(message)
     except asyncio.CancelledError:
         log.error("rest: message handling cancelled (timeout)")
         return 503, {"error": FAILED}
@@ -125,7 +197,8 @@ def _define_channel() -> type:
                     body = request.json
                 except Exception:   # malformed JSON: Sanic raises InvalidUsage
                     body = None
-                status, answer = await handle(body, on_new_message, self.name())
+                agent = getattr(request.app.ctx, "agent", None)
+                status, answer = await handle(body, on_new_message, self.name(), agent)
                 return response.json(answer, status=status)
 
             return webhook

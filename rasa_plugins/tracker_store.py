@@ -13,7 +13,10 @@ rows in the same `events` table, and keeps in memory the trackers it has just sa
   a tracker it did not hand out (another code path, Rasa's HTTP API) is saved the way Rasa does;
 - a tracker is kept only once saved: a message whose handling failed before the save leaves
   nothing in memory, and the next message rebuilds the conversation from the database;
-- at most `cache_size` conversations are kept (least recently saved dropped first; 0 disables).
+- at most `cache_size` conversations are kept (least recently saved dropped first; 0 disables);
+- a tracker that holds a `SessionStarted` after its first event (the session expired during this
+  message) is not kept: Rasa's store reads only the last session, so the next message rebuilds it
+  from SQL and gets exactly what Rasa's store returns.
 
 - a conversation idle for `cache_ttl` seconds (a day by default) is dropped from memory, so a
   purged conversation (`assistant purge`, much older) is never kept in this process; a purge
@@ -36,6 +39,7 @@ action server (which imports every module of this package) never imports Rasa's 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import time
@@ -170,7 +174,7 @@ def _define_store() -> type:
                 # not the tracker this store handed out: Rasa's way (count the stored events)
                 self._kept.pop(sender_id, None)
                 await self._threaded(SQLTrackerStore.save, tracker)
-                if self.cache_size:
+                if self.cache_size and not _new_session(tracker.events, 1):
                     self._put(self._kept, sender_id,
                               (tracker, len(tracker.events),
                                await asyncio.to_thread(self._stored_rows, sender_id)))
@@ -189,9 +193,18 @@ def _define_store() -> type:
                         "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
                         "action_name": data.get("name"), "data": json.dumps(data)})
                 await asyncio.to_thread(self._insert_rows, rows)
+            if _new_session(new_events, 1 if n_events == 0 else 0):
+                return  # not what Rasa's store reads back (the last session only): rebuilt next time
             self._put(self._kept, sender_id, (tracker, len(tracker.events), n_rows + len(new_events)))
 
     return CachedSQLTrackerStore
+
+
+def _new_session(events: Any, start: int) -> bool:
+    """A SessionStarted among `events` from index `start` on."""
+    from rasa.shared.core.events import SessionStarted
+
+    return any(isinstance(e, SessionStarted) for e in itertools.islice(events, start, None))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start every process of the assistant on one machine; Ctrl-C stops them all.
-#   scripts/run.sh          action server (5055), Rasa REST + socket.io (5005), web page (8000)
+#   scripts/run.sh          action server (5055), Rasa REST (5005), web page (8000)
 #   scripts/run.sh --shell  action server, then a terminal conversation
 set -euo pipefail
 cd "$(dirname "$0")/.."

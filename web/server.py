@@ -346,7 +346,12 @@ async def chat(request: web.Request) -> web.Response:
     if isinstance(metadata, dict):
         # Only short string values, to pass the page's département to the assistant.
         payload["metadata"] = {clean_text(k): clean_text(v) for k, v in metadata.items()
-                               if isinstance(k, str) and isinstance(v, str) and len(k) < 40 and len(v) < 200}
+                               if isinstance(k, str) and isinstance(v, str) and len(k) < 40 and len(v) < 200
+                               and k != "message_id"}
+    if message_id is not None:
+        # Rasa's REST channel (rasa_plugins/rest_channel.py) answers a stored message id again
+        # instead of handling it twice: a retry that reaches another web or Rasa instance
+        payload.setdefault("metadata", {})["message_id"] = message_id
 
     async def turn() -> list[dict]:
         async with state.lock(sender):

@@ -110,7 +110,10 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     assert page.locator("#fitn7-log .fitn7-quick").count() == 0
     assert page.locator("#fitn7-log .fitn7-msg--user .fitn7-bubble").last.inner_text() == "Oui"
     assert fake_rasa.received[-1]["message"] == "/affirm"
-    assert fake_rasa.received[-1]["metadata"] == {"departement": "72"}
+    assert fake_rasa.received[-1]["metadata"]["departement"] == "72"
+    # one id per message (a retry reuses it: rasa_plugins/rest_channel.py answers a stored one again)
+    ids = [r["metadata"]["message_id"] for r in fake_rasa.received[-2:]]
+    assert all(len(i) == 32 for i in ids) and ids[0] != ids[1]
     send(page, "en juin 2022")
     card = page.locator("#fitn7-log section.fitn7-card")
     card.wait_for()
@@ -288,6 +291,8 @@ def test_reload_during_a_request_and_new_conversation(page, fake_site, fake_rasa
     wait_bot_count_above(page, before)
     assert error.inner_text() == ""
     assert len(fake_rasa.received) == received + 1  # the retry, sent once
+    # with the id of the request the reload interrupted: Rasa can tell it is the same message
+    assert fake_rasa.received[-1]["metadata"]["message_id"] == held[0].request.post_data_json["message_id"]
     assert page.locator("#fitn7-log .fitn7-quick button").count() == 2
     old = fake_rasa.received[-1]["sender"]
     # "Nouvelle conversation": empty history, a new sender id, the assistant starts over

@@ -1,0 +1,181 @@
+"""Two Rasa instances and two action servers behind HAProxy, on PostgreSQL and Redis: nothing lost.
+
+`make test-cluster` (part of `make test`). One cluster (scripts/cluster.py) for the module, real
+processes only; the tests run in this order, the most destructive last:
+
+1. 20 users at once, each conversation's messages alternating between the two Rasa instances;
+2. an action server killed (SIGKILL) under load, then restarted;
+3. Redis restarted under load (every lock lost);
+4. PostgreSQL stopped for a few seconds under load (with hand-offs: no case lost);
+5. a Rasa instance killed (SIGKILL) under load and in the middle of one conversation.
+
+Every check reads PostgreSQL: each message is stored once, in order, followed by the answers the
+user got, and those answers equal a replay of the same conversation on one instance, one message at
+a time, with nothing else running (`expected`). A failed message gets the web proxy's French error
+and is retried by the client with the same message id, as the widget does.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scripts.cluster import MODEL, Cluster
+from tests.cluster.client import HANDOFF, Result, play, scripts, texts
+
+USERS = 20
+FRENCH_ERROR = "réessayez"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not MODEL.is_file():
+        pytest.fail(f"Modèle Rasa absent : {MODEL} (make train)")
+    with Cluster(tmp_path_factory.mktemp("cluster"), instances=2) as c:
+        c.engine = sa.create_engine(c.database_url, future=True, pool_pre_ping=True)
+        yield c
+        c.engine.dispose()
+
+
+CONVS = scripts(USERS, handoff_every=2)
+
+
+@pytest.fixture(scope="module")
+def expected(cluster):
+    """Each conversation replayed alone, one message at a time, on instance 1 (no load balancer)."""
+    url = cluster.rasa_url(1) + "/webhooks/rest/webhook"
+    results = asyncio.run(play(CONVS, lambda i, k: url, users=1))
+    return [[texts(a, r.sender) for a in r.answers] for r in results]
+
+
+def stored(cluster, sender: str) -> list[tuple[str, list[str]]]:
+    """The conversation as PostgreSQL holds it: [(user text, [bot texts and buttons after it])]."""
+    with cluster.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s "
+                                    "AND type_name IN ('user', 'bot') ORDER BY id"), {"s": sender}).all()
+    turns: list[tuple[str, list[str]]] = []
+    for type_name, data in rows:
+        event = json.loads(data)
+        if type_name == "user":
+            turns.append((event["text"], []))
+        else:
+            msg = {"text": event.get("text"), **(event.get("data") or {})}
+            turns[-1][1].extend(texts([msg], sender))
+    return turns
+
+
+def check_nothing_lost(cluster, results: list[Result], expected) -> None:
+    assert len(results) == len(CONVS)
+    for conv, result, want in zip(CONVS, results, expected):
+        got = [texts(a, result.sender) for a in result.answers]
+        assert got == want, f"answers of {result.sender} differ from the single-instance replay"
+        # each message stored once, in order, each followed by exactly the answer the user got
+        assert stored(cluster, result.sender) == list(zip(conv, want))
+    for f in (f for r in results for f in r.failures):
+        # only the web proxy's French error (never a silent or raw one; the LB itself never fails)
+        assert f.status in (502, 503) and FRENCH_ERROR in f.error, f
+
+
+def disrupt_after(n_turns: int, action) -> tuple:
+    """An on_turn hook running `action` in a thread once n_turns have been answered."""
+    state: dict = {"thread": None}
+
+    async def on_turn(done: int) -> None:
+        if done >= n_turns and state["thread"] is None:
+            state["thread"] = threading.Thread(target=action, daemon=True)
+            state["thread"].start()
+
+    def join() -> None:
+        assert state["thread"] is not None, "the run ended before the disruption"
+        state["thread"].join(120)
+
+    return on_turn, join
+
+
+def public(cluster):
+    return lambda i, k: cluster.public_url + "/api/chat"
+
+
+def test_interleaved_on_two_instances(cluster, expected):
+    urls = [cluster.rasa_url(n) + "/webhooks/rest/webhook" for n in (1, 2)]
+    results = asyncio.run(play(CONVS, lambda i, k: urls[(i + k) % 2], users=USERS))
+    check_nothing_lost(cluster, results, expected)
+    assert not [f for r in results for f in r.failures]     # nothing failed: no lock timeout
+    # and the same through the load balancer (leastconn: turns land on both instances)
+    before = cluster.backend_sessions()
+    results = asyncio.run(play(CONVS, public(cluster), users=USERS))
+    check_nothing_lost(cluster, results, expected)
+    after = cluster.backend_sessions()
+    assert all(after[f"rasa/rasa{n}"] > before[f"rasa/rasa{n}"] for n in (1, 2))
+
+
+def test_action_server_killed(cluster, expected):
+    def kill_and_restart():
+        cluster.kill("actions1")
+        time.sleep(2)
+        cluster.start_proc("actions1")
+
+    on_turn, join = disrupt_after(15, kill_and_restart)
+    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    join()
+    check_nothing_lost(cluster, results, expected)
+    cluster.wait_proc("actions1")
+    cluster.wait_backends(names=["actions1"])
+
+
+def test_redis_restart(cluster, expected):
+    on_turn, join = disrupt_after(15, lambda: cluster.redis.restart(down_for=2.0))
+    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    join()
+    check_nothing_lost(cluster, results, expected)
+    failures = [f for r in results for f in r.failures]
+    assert failures, "no message was in flight while Redis was down"
+
+
+def test_postgresql_briefly_unavailable(cluster, expected):
+    def outage():
+        cluster.pg.stop("immediate")
+        time.sleep(3)
+        cluster.pg.start()
+
+    on_turn, join = disrupt_after(15, outage)
+    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    join()
+    check_nothing_lost(cluster, results, expected)
+    assert [f for r in results for f in r.failures], "no message was in flight during the outage"
+    # one case per conversation, with its hand-off when the user asked for one
+    senders = {r.sender: HANDOFF in conv for r, conv in zip(results, CONVS)}
+    with cluster.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT conversation_id, handoff_reason FROM triage_cases "
+                                    "WHERE conversation_id = ANY(:ids)"), {"ids": list(senders)}).all()
+    by_conv: dict[str, list] = {}
+    for conv_id, reason in rows:
+        by_conv.setdefault(conv_id, []).append(reason)
+    handoffs = {s for s, asked in senders.items() if asked}
+    assert handoffs <= set(by_conv), "a hand-off was lost"
+    assert all(len(v) == 1 for v in by_conv.values())
+    assert all(by_conv[s][0] for s in handoffs)
+
+
+def test_rasa_instance_killed(cluster, expected):
+    on_turn, join = disrupt_after(15, lambda: cluster.kill("rasa1"))
+    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    join()
+    check_nothing_lost(cluster, results, expected)
+    # afterwards every message goes to the other instance, at once
+    cluster.wait_backends("DOWN", names=["rasa1"])
+    results = asyncio.run(play(CONVS[:4], public(cluster), users=4))
+    check_nothing_lost_prefix(cluster, results, expected[:4])
+
+
+def check_nothing_lost_prefix(cluster, results, expected) -> None:
+    for conv, result, want in zip(CONVS, results, expected):
+        assert [texts(a, result.sender) for a in result.answers] == want
+        assert stored(cluster, result.sender) == list(zip(conv, want))
+        assert not result.failures
