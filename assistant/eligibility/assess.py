@@ -57,7 +57,8 @@ MISSING_LABELS = {
     "collectivity": "la collectivité candidate", "department": "le département",
     "applicant_type": "le type de candidat",
     "funded_only_by_local_authorities": "l'origine des financements du candidat",
-    "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
+    "description": "la description du projet", "digital_change": "ce que le projet a de numérique",
+    "decision_level_sponsor": "le portage à un niveau décisionnel",
     "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
 }
 
@@ -154,6 +155,7 @@ class Request:
     agents_count: int | None = None
     users_count: int | None = None
     sub_axis: str | None = None          # optional: forces the sub-axis instead of the classifier's
+    digital_change: str | None = None    # answer to "En quoi votre projet est-il numérique ?" (issue 10)
     as_of: dt.date | None = None         # date of the rules to apply (default: today)
 
     @classmethod
@@ -177,6 +179,7 @@ class Request:
         r.funded_only_by_local_authorities = _bool(d.get("funded_only_by_local_authorities"),
                                                    "funded_only_by_local_authorities")
         r.description = _text(d.get("description"), "description", MAX_DESCRIPTION)
+        r.digital_change = _text(d.get("digital_change"), "digital_change", MAX_DESCRIPTION)
         budget = _number(d.get("budget_eur"), "budget_eur")
         if budget is not None:
             if budget <= 0:
@@ -303,23 +306,37 @@ def assess(request: Request, *, referential: Any = None, classifier: Any = None)
         request = Request.from_dict(request)
     classification = None
     if request.description:
-        classification = (classifier or _default_classifier()).classify(request.description)
-    return _assess(request, referential or _default_referential(), classification)
+        clf = classifier or _default_classifier()
+        classification = clf.classify(_project_text(request, clf))
+    return _assess(request, referential or _default_referential(), classification, classifier)
 
 
 def assess_many(requests: Iterable[Request], *, referential: Any = None, classifier: Any = None) -> list[Assessment]:
     """Assess several requests, classifying their descriptions in one batch."""
     requests = list(requests)
-    texts = [r.description for r in requests if r.description]
     results: list = []
-    if texts:
-        results = list((classifier or _default_classifier()).classify_many(texts))
+    if any(r.description for r in requests):
+        clf = classifier or _default_classifier()
+        results = list(clf.classify_many([_project_text(r, clf) for r in requests if r.description]))
     ref = referential or _default_referential()
     it = iter(results)
-    return [_assess(r, ref, next(it) if r.description else None) for r in requests]
+    return [_assess(r, ref, next(it) if r.description else None, classifier) for r in requests]
 
 
-def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
+def _says_not_digital(req: Request, clf: Any) -> bool:
+    """The answer to "En quoi votre projet est-il numérique ?" says it is not ("non", "rien")."""
+    check = getattr(clf, "is_negative_answer", None)
+    return bool(req.digital_change) and callable(check) and bool(check(req.digital_change))
+
+
+def _project_text(req: Request, clf: Any) -> str:
+    """What is classified: the description, and the answer to `digital_change` read like it."""
+    if req.digital_change and not _says_not_digital(req, clf):
+        return f"{req.description}\n{req.digital_change}"
+    return req.description
+
+
+def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
     today = dt.date.today()
     as_of = req.as_of or today
     on = rules_date(as_of)
@@ -381,8 +398,10 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         scores = dict(getattr(cls, "scores", None) or scores)
         evidence = {a: list(v) for a, v in (getattr(cls, "evidence", None) or {}).items()}
         negated = {a: list(v) for a, v in (getattr(cls, "negated", None) or {}).items() if v}
+        _digital_facts(f, cls, req, clf)
     if req.sub_axis:
         f.sub_axis = req.sub_axis
+        f.sub_axis_method = "request"
         if req.sub_axis not in sub_axes:
             sub_axes = [req.sub_axis] + sub_axes
 
@@ -423,12 +442,25 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     a = Assessment(
         eligibility=eligibility, findings=findings, missing=missing, sub_axis=f.sub_axis, sub_axes=sub_axes,
         sub_axis_scores=scores, sub_axis_evidence=evidence, sub_axis_negated=negated,
-        is_digital_project=f.is_digital,
+        is_digital_project=f.digital if cls is not None else None,
         amount=amount.to_dict(), collectivity=collectivity, department_settings=dept_settings,
         application_url=app_url, contacts=contacts, advice=advice, summary="",
         as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())
     a.summary = _summary(a, f, match)
     return a
+
+
+def _digital_facts(f: Facts, cls: Any, req: Request, clf: Any) -> None:
+    """The three-valued digital facts of a classification (issue 10); a stand-in classification
+    without them (tests) reads as before: is_digital True/False."""
+    f.digital = getattr(cls, "digital", f.is_digital)
+    f.not_digital_evidence = list(getattr(cls, "not_digital_evidence", None) or [])
+    f.not_digital_kinds = list(getattr(cls, "not_digital_kinds", None) or [])
+    f.no_project = bool(getattr(cls, "no_project", False))
+    f.sub_axis_method = getattr(cls, "method", None)
+    f.model = getattr(cls, "model", None)
+    f.digital_change = req.digital_change
+    f.user_says_not_digital = _says_not_digital(req, clf or _default_classifier()) if req.digital_change else False
 
 
 def _labelled(c: Any) -> dict:

@@ -166,6 +166,7 @@ class Classification:
     not_digital_kinds: list[str] = field(default_factory=list)
     no_project: bool = False
     model: dict | None = None       # the statistical reading (description_model.py), when it ran
+    not_digital_said: bool = False     # "ce n'est pas un projet numérique": the user says so
     not_digital_doubted: bool = False  # evidence found, but the statistical reading does not see a
                                        # non-digital project: the criterion stays unknown (a question)
 
@@ -177,6 +178,8 @@ class Classification:
             return True
         if self.no_project:
             return None
+        if self.not_digital_said:
+            return False  # the user says so
         return False if self.not_digital_evidence and not self.not_digital_doubted else None
 
     def to_dict(self) -> dict:
@@ -199,6 +202,7 @@ class Classification:
             "no_project": self.no_project,
             "model": dict(self.model) if self.model else None,
             "not_digital_doubted": self.not_digital_doubted,
+            "not_digital_said": self.not_digital_said,
         }
 
 
@@ -743,7 +747,7 @@ class Classifier:
                 if t not in digital_ev:
                     digital_ev.append(t)
         is_digital = bool(digital_ev)
-        nd_ev, nd_kinds = self._not_digital(doc, content, matches)
+        nd_ev, nd_kinds, nd_said = self._not_digital(doc, content, matches)
 
         res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
                              is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
@@ -753,11 +757,12 @@ class Classifier:
             if spans:
                 res.negated[axis] = spans
         res.negated_digital = self._spans(doc, content, negated_digital_m)
-        res.not_digital_evidence, res.not_digital_kinds = nd_ev, nd_kinds
+        res.not_digital_evidence, res.not_digital_kinds, res.not_digital_said = nd_ev, nd_kinds, nd_said
         if not is_digital and not nd_ev and not matches:
             res.no_project = self._describes_nothing(doc)
-        negated_tokens = {c[0] for c in content if c[3] >= 0}
-        if nd_ev and not is_digital and self.model is not None:
+        negated_tokens = {c[0] for c in content if c[3] >= 0} | {
+            t.i for t in doc if t.text and self._low(t.text) in self.neg_triggers}
+        if nd_ev and not nd_said and not is_digital and self.model is not None:
             # Words are fragile evidence ("réserver la salle des fêtes en ligne" is not works): a
             # non-digital verdict needs the statistical reading to agree (both, never it alone).
             pred = self.model.predict_doc(doc, negated_tokens)
@@ -791,7 +796,7 @@ class Classifier:
                     res.method = "vectors"
         return res
 
-    def _not_digital(self, doc, content, matches) -> tuple[list[str], list[str]]:
+    def _not_digital(self, doc, content, matches) -> tuple[list[str], list[str], bool]:
         """Positive evidence of a project that is not digital (knowledge `not_digital`): the user's
         words of the cues found outside a negation, and the statements "pas de volet numérique"."""
         nd_m, _ = _split_negated(self._non_overlapping([m for m in matches if m.cue.label.startswith("nd:")]), content)
@@ -803,7 +808,7 @@ class Classifier:
             if said:
                 evidence += [s for s in dict.fromkeys(said) if s not in evidence]
                 kinds.append("le projet est présenté comme non numérique")
-        return evidence, kinds
+        return evidence, kinds, bool(self.nd_statements) and bool(said)
 
     def _describes_nothing(self, doc) -> bool:
         """True when, once the small words, the `empty_words` ("projet", "éligible", "commune"...)
@@ -838,6 +843,10 @@ class Classifier:
         about the digital criterion."""
         if self.model is None or res.sub_axis is not None or res.no_project or res.digital is False:
             return res
+        if any(e.get("kind") == "exclusion" for e in res.excluded) and not any(res.raw.values()):
+            return res  # only an excluded purchase (equipment for agents): nothing to lift
+        if (res.negated or res.negated_digital) and not any(res.raw.values()) and not res.digital_evidence:
+            return res  # every cue the user wrote is negated: they said what they do not want
         pred = self.model.predict_doc(doc, skip)
         if pred is None:
             return res

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fmt import integer
+from .digital import digital_findings
 from .findings import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, Finding, _jsonable, _src
 from .labels import TYPE_LABELS, collectivity_label, fr_date
 from .referential import TYPES as REFERENTIAL_TYPES
@@ -39,6 +40,15 @@ class Facts:
     sub_axis: str | None = None
     decision_level_sponsor: bool | None = None
     results_date: dt.date | None = None
+    # issue 10: the digital criterion, three-valued (assistant/eligibility/digital.py)
+    digital: bool | None = None                # True / False (positive evidence) / None (unknown)
+    not_digital_evidence: list = field(default_factory=list)
+    not_digital_kinds: list = field(default_factory=list)
+    no_project: bool = False                   # the description describes no project
+    digital_change: str | None = None          # answer to "En quoi votre projet est-il numérique ?"
+    user_says_not_digital: bool = False        # that answer says it is not
+    sub_axis_method: str | None = None         # "cues" | "model" | None
+    model: dict | None = None                  # the statistical reading, when it ran
 
 
 
@@ -228,35 +238,7 @@ def _condition_findings(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
     out = []
     e = cond.get("digital_project")
     if e:
-        exclusions = [x for x in (f.excluded or []) if isinstance(x, dict) and x.get("kind", "exclusion") == "exclusion"]
-        excluded_only = bool(exclusions) and f.sub_axis is None
-        if not f.description:
-            out.append(Finding("digital_project", UNKNOWN, "Décrivez le projet en quelques phrases pour vérifier qu'il "
-                               "s'agit d'un projet de transformation, d'innovation ou de modernisation numérique.",
-                               _src(e), {}, missing=["description"]))
-        elif excluded_only and "equipment_agents" in k.restrictions:
-            r = k.restrictions["equipment_agents"]
-            out.append(Finding("digital_project", NOT_MET,
-                               "Le projet décrit consiste surtout en l'achat d'équipements informatiques pour les "
-                               "agents, qui sont exclus du guichet.", _src(r), {"excluded": _jsonable(f.excluded)}))
-        elif f.is_digital is True:
-            out.append(Finding("digital_project", MET, "Le projet est un projet de transformation, d'innovation ou de "
-                               "modernisation numérique.", _src(e), {"is_digital": True}))
-            if exclusions and "equipment_agents" in k.restrictions:
-                words = ", ".join(w for x in exclusions for w in x.get("evidence") or [])
-                out.append(Finding("equipment_agents", NOT_MET,
-                                   f"La description mentionne l'achat d'équipements informatiques pour les agents "
-                                   f"({words}) : ces achats sont exclus et ne seront pas financés ; le reste du projet "
-                                   "peut l'être.", _src(k.restrictions["equipment_agents"]),
-                                   {"evidence": words}, required=False))
-        elif f.is_digital is False:
-            out.append(Finding("digital_project", NOT_MET,
-                               "La description ne montre pas un projet de transformation, d'innovation ou de "
-                               "modernisation numérique. Si c'en est un, précisez ce que le numérique change pour "
-                               "les agents ou les habitants.", _src(e), {"is_digital": False}))
-        else:
-            out.append(Finding("digital_project", UNKNOWN, "Le caractère numérique du projet n'a pas pu être évalué.",
-                               _src(e), {}, missing=["description"]))
+        out.extend(digital_findings(f, e, k))  # three-valued (issue 10): assistant/eligibility/digital.py
     e = cond.get("decision_level_sponsor")
     if e:
         if f.decision_level_sponsor is True:

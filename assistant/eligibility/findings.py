@@ -12,7 +12,7 @@ MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applic
 
 # The order in which the dialogue asks for missing inputs (request key names).
 MISSING_ORDER = ("collectivity", "department", "applicant_type", "funded_only_by_local_authorities",
-                 "description", "decision_level_sponsor", "results_date", "budget_eur")
+                 "description", "digital_change", "decision_level_sponsor", "results_date", "budget_eur")
 
 # Applicant types the referential can identify (the others are declared by the applicant).
 
