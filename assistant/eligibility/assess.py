@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from . import amounts as amounts_mod
+from . import applicant_kind
 from .evaluate import evaluate, Facts
 from .findings import _src, Finding, MET, missing_inputs, NOT_MET, UNKNOWN, verdict
 from .labels import collectivity_label, fr_date, sub_axis_label, type_label
@@ -171,7 +172,7 @@ class Request:
         r.department = _text(dep, "department")
         t = _text(d.get("applicant_type"), "applicant_type")
         if t is not None:
-            norm = _TYPE_SYNONYMS.get(fold(t)) or _TYPE_SYNONYMS.get(t.strip().lower())
+            norm = _TYPE_SYNONYMS.get(fold(t)) or _TYPE_SYNONYMS.get(t.strip().lower()) or applicant_kind.type_of(t)
             if norm is None:
                 raise InputError("« applicant_type » inconnu : « " + t[:60] + " ». Valeurs possibles : "
                                  + ", ".join(APPLICANT_TYPES) + ".")
@@ -336,7 +337,54 @@ def _project_text(req: Request, clf: Any) -> str:
     return req.description
 
 
+def _recognised_kind(req: Request) -> "applicant_kind.Kind | None":
+    """The kind of applicant its name says ("Syndicat mixte …", "PETR du …", "CCAS de …") when the
+    request gives no applicant_type (issue 10; assistant/eligibility/applicant_kind.py)."""
+    if req.applicant_type is not None or not req.collectivity:
+        return None
+    return applicant_kind.recognise(req.collectivity)
+
+
+_PLACE = re.compile(r"^\s*(?:de la|de l'|de l’|du|des|de|d'|d’|à|a)\s*", re.I)
+
+
+def _department_of_place(ref: Any, name: str, kind: "applicant_kind.Kind") -> Any:
+    """"CCAS de Colmar": the département of the place the name ends with, when the referential
+    finds exactly one collectivity of that name (else None: the département is asked)."""
+    words = name.split()
+    n = len(kind.matched.split())
+    for i in range(len(words)):
+        if fold(" ".join(words[i:i + n])) == kind.matched:
+            place = _PLACE.sub("", " ".join(words[i + n:])).strip()
+            if len(place) < 2:
+                return None
+            try:
+                res = ref.lookup(place)
+            except Exception:  # a stand-in referential without lookups
+                return None
+            m = res.match if res.status == "found" else None
+            if m is not None and m.department and m.type in ("commune", "epci", "departement"):
+                return ref.department(m.department)
+            return None
+    return None
+
+
+def _kind_finding(kind: "applicant_kind.Kind", name: str, dep: Any = None) -> Finding:
+    where = (f" Département lu dans le nom : {dep.name} ({dep.code}) ; précisez-le s'il est autre."
+             if dep is not None else "")
+    return Finding("applicant_kind", MET,
+                   f"Type de candidat reconnu dans son nom « {name} » : {kind.label}, lu comme "
+                   f"{type_label(kind.applicant_type)}" + (f" ({kind.interpretation})" if kind.interpretation else "")
+                   + "." + where, dict(kind.source),
+                   {**kind.to_dict(), "department_from_name": dep.code if dep is not None else None}, required=False)
+
+
 def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
+    asked = req
+    kind = _recognised_kind(req)
+    if kind is not None:
+        from dataclasses import replace
+        req = replace(req, applicant_type=kind.applicant_type)
     today = dt.date.today()
     as_of = req.as_of or today
     on = rules_date(as_of)
@@ -350,6 +398,8 @@ def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
     if req.department:
         dep = ref.department(req.department)
         f.department_invalid = dep is None
+    elif kind is not None:
+        dep = _department_of_place(ref, req.collectivity, kind)
     declared_only = req.applicant_type is not None and req.applicant_type not in REFERENTIAL_TYPES
     result = None
     if req.collectivity:
@@ -406,6 +456,8 @@ def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
             sub_axes = [req.sub_axis] + sub_axes
 
     findings = evaluate(f, k)
+    if kind is not None:
+        findings.insert(0, _kind_finding(kind, req.collectivity, dep if not req.department else None))
     settings = k.settings_for(f.department_code, f.region_code)
 
     amount = amounts_mod.compute(f.sub_axis, applicant_type=f.applicant_type, epci_type=f.epci_type,
@@ -445,7 +497,7 @@ def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
         is_digital_project=f.digital if cls is not None else None,
         amount=amount.to_dict(), collectivity=collectivity, department_settings=dept_settings,
         application_url=app_url, contacts=contacts, advice=advice, summary="",
-        as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())
+        as_of=as_of.isoformat(), rules_date=on.isoformat(), request=asked.to_dict())
     a.summary = _summary(a, f, match)
     return a
 
