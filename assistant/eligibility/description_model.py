@@ -8,8 +8,8 @@ never alone makes a request "not eligible" (assistant/eligibility/classify.py, `
 
 Method
 ------
-- Corpus: knowledge/descriptions/train.yml, labelled descriptions (3a, 3b, 3c, or `none` for a
-  project that is not digital) written from the seed's example lists in the styles of users
+- Corpus: knowledge/descriptions/train.yml, labelled descriptions (3a, 3b, 3c, `none` for a
+  project that is not digital, `vague` for one too vague to tell: then nothing is lifted) written from the seed's example lists in the styles of users
   (formal letter, SMS without accents, typos, long rambling, very short, negations). Its held-out
   counterpart (tests/descriptions/heldout.yml) was written apart and is never read here.
 - Features: the mean of the `fr_core_news_md` word vectors of the content words (a word without
@@ -30,7 +30,7 @@ import yaml
 from ..config import KNOWLEDGE_DIR
 from ..text import fold, strip_accents
 
-LABELS = ("3a", "3b", "3c", "none")
+LABELS = ("3a", "3b", "3c", "none", "vague")
 
 
 def load_corpus(path: str | Path) -> list[tuple[str, str]]:
@@ -136,12 +136,12 @@ class DescriptionModel:
         best = int(np.argmax(proba))
         label = self.classes[best]
         words: list[str] = []
-        if pairs[0] and label != "none":
+        if pairs[0] and label in ("3a", "3b", "3c"):
             dim = len(pairs[0][0][1])
             w = self.pipeline.coef_[best][:dim] - self.pipeline.coef_.mean(axis=0)[:dim]
             scored = sorted(((float(v @ w), t) for t, v in pairs[0]), reverse=True)
             words = list(dict.fromkeys(t for s, t in scored if s > 0))[:3]
-        return {"sub_axis": label if label != "none" else None, "label": label,
+        return {"sub_axis": label if label in ("3a", "3b", "3c") else None, "label": label,
                 "probability": round(float(proba[best]), 3),
                 "probabilities": {c: round(float(p), 3) for c, p in zip(self.classes, proba)},
                 "words": words}
