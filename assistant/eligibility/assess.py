@@ -14,6 +14,8 @@ from typing import Any, Iterable
 
 from . import amounts as amounts_mod
 from . import applicant_kind
+from .expenses import expense_findings
+from .explain import explain
 from .evaluate import evaluate, Facts
 from .findings import _src, Finding, MET, missing_inputs, NOT_MET, UNKNOWN, verdict
 from .labels import collectivity_label, fr_date, sub_axis_label, type_label
@@ -465,6 +467,8 @@ def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
                                  knowledge=k, settings=settings)
     if amount.excluded_expenses:
         findings.append(_expenses_finding(amount, k))
+        findings.extend(expense_findings(amount, k))  # issue 10: nothing fundable, licences beyond the marginal part
+    explain(findings)  # issue 10: how_to_change of each not_met / unknown finding
     eligibility = verdict(findings)
     missing = missing_inputs(findings, ["budget_eur"] if amount.needs_budget else [])
     if eligibility == "not_eligible":
@@ -537,8 +541,8 @@ def _expenses_finding(amount: amounts_mod.AmountResult, k: Knowledge) -> Finding
     src_entry = k.restrictions.get("equipment_agents" if "equipment_agents" in cats else "licence_non_eu")
     names = _excluded_items(amount)
     return Finding("excluded_expenses", MET,
-                     f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}. "
-                     "Le reste du projet peut être financé.",
+                     f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}."
+                     + (" Le reste du projet peut être financé." if (amount.eligible_cost_eur or 0) > 0 else ""),
                      _src(src_entry), {"excluded_eur": total, "categories": sorted(cats)}, required=False)
 
 

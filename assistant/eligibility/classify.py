@@ -843,8 +843,8 @@ class Classifier:
         about the digital criterion."""
         if self.model is None or res.sub_axis is not None or res.no_project or res.digital is False:
             return res
-        if any(e.get("kind") == "exclusion" for e in res.excluded) and not any(res.raw.values()):
-            return res  # only an excluded purchase (equipment for agents): nothing to lift
+        if any(e.get("kind") == "exclusion" for e in res.excluded):
+            return res  # an excluded purchase (equipment for agents) and no sub-axis: nothing to lift
         if (res.negated or res.negated_digital) and not any(res.raw.values()) and not res.digital_evidence:
             return res  # every cue the user wrote is negated: they said what they do not want
         pred = self.model.predict_doc(doc, skip)

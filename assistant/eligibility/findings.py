@@ -32,10 +32,12 @@ class Finding:
     values: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     required: bool = True  # a not_met required finding makes the request not eligible
+    how_to_change: str | None = None  # what would change a not_met / unknown finding (explain.py)
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "status": self.status, "message": self.message,
-                "source": self.source, "values": self.values, "required": self.required}
+                "source": self.source, "values": self.values, "required": self.required,
+                "how_to_change": self.how_to_change}
 
 
 
