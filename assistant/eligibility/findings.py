@@ -11,8 +11,7 @@ from typing import Any
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
 # The order in which the dialogue asks for missing inputs (request key names).
-MISSING_ORDER = ("collectivity", "department", "applicant_type", "funded_only_by_local_authorities",
-                 "description", "digital_change", "decision_level_sponsor", "results_date", "budget_eur")
+
 
 # Applicant types the referential can identify (the others are declared by the applicant).
 
@@ -60,5 +59,13 @@ def verdict(findings: list[Finding]) -> str:
 
 
 def missing_inputs(findings: list[Finding], extra: list[str] = ()) -> list[str]:
-    keys = {m for fd in findings for m in fd.missing} | set(extra)
-    return [k for k in MISSING_ORDER if k in keys]
+    """The inputs still needed, the decisive ones first (issue 10, the way Publicodes ranks missing
+    variables): an input a required finding needs can end the assessment with its answer (the
+    funding of a personne morale, the results date...) and is asked before one that only refines
+    it (an input of a non-required finding, such as the département of a structure, or `extra`,
+    such as the budget). Within each group, the asking order of knowledge/inputs.yml."""
+    from .inputs import asking_order
+    decisive = {m for fd in findings if fd.required for m in fd.missing}
+    refining = ({m for fd in findings for m in fd.missing} | set(extra)) - decisive
+    order = asking_order()
+    return [k for k in order if k in decisive] + [k for k in order if k in refining]
