@@ -26,6 +26,7 @@ from . import faq as F
 from . import render
 from . import texts as T
 from .extract import extract
+from assistant.reading.answers import UNKNOWN
 from assistant.reading.parsing import looks_like_project
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,10 @@ def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) ->
 def acknowledge(updates: dict, assessment: dict) -> str | None:
     """One line saying what was understood from the message (so that users can correct it)."""
     parts = []
+    unknown = [k for k, v in updates.items() if v == UNKNOWN]
+    updates = {k: v for k, v in updates.items() if v != UNKNOWN}
+    if unknown:
+        parts.append("ce point reste à confirmer")
     if "collectivity" in updates and updates["collectivity"]:
         label = render.collectivity_label(assessment.get("collectivity"))
         if label:
@@ -179,6 +184,14 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
     return [SlotSet("fallback_count", 0), SlotSet("handoff_pending", False)]
 
 
+def say_notes(dispatcher: CollectingDispatcher, ex) -> None:
+    """The extraction's French notes; the last one carries the "Vouliez-vous dire … ?" buttons."""
+    for i, note in enumerate(ex.notes):
+        last = i == len(ex.notes) - 1
+        buttons = [{"title": b["title"], "payload": b["payload"]} for b in ex.suggestions] if last else []
+        dispatcher.utter_message(text=note, buttons=buttons)
+
+
 def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: bool = False,
             off_topic: bool = False) -> list[EventType]:
     """Read the latest message, recompute the assessment, ask what is missing or give the verdict.
@@ -205,6 +218,9 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     if (from_fallback or off_topic) and not (ex.answered or ex.dont_know):
         ex.updates = {}   # a message the NLU did not understand only counts as an answer
     updates = dict(ex.updates)
+    if ex.dont_know and pending and updates.get(pending) == UNKNOWN \
+            and E.check_request(E.request_from_slots({**slots, pending: UNKNOWN})):
+        updates.pop(pending)    # an engine that does not take "unknown" for this input: skipped only
     skipped = _skipped(tracker)
     if ex.dont_know and pending and pending not in skipped:
         skipped.append(pending)
@@ -234,8 +250,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
             ask(dispatcher, pending, previous)
         return events
     if not understood:
-        for note in ex.notes:
-            dispatcher.utter_message(text=note)
+        say_notes(dispatcher, ex)
         count += 1
         if count >= MAX_FALLBACKS:
             return events + handoff(dispatcher, tracker, new, previous, HANDOFF_FALLBACK)
@@ -253,8 +268,7 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     assessment = E.run_assessment(E.request_from_slots(new))
     assessment["_skipped"] = skipped
     events += [SlotSet("assessment", compact(assessment)), SlotSet("fallback_count", 0)]
-    for note in ex.notes:
-        dispatcher.utter_message(text=note)
+    say_notes(dispatcher, ex)
     missing = [m for m in assessment.get("missing") or [] if m not in skipped]
     public = _public(assessment)
     ack = acknowledge(updates, assessment)
@@ -366,5 +380,15 @@ class ActionRestartConversation(Action):
         return [AllSlotsReset()]
 
 
+def warm_up_names() -> None:
+    """Build the name index once at start-up (about a second), not at the first user's message."""
+    try:
+        from assistant.reading.names import index_for
+        index_for(_referential())
+    except Exception as exc:  # pragma: no cover - the first message builds it then
+        log.warning("name index warm-up failed: %s", type(exc).__name__)
+
+
 if os.environ.get("FITN7_NO_WARMUP") != "1":
     E.warm_up()
+    warm_up_names()

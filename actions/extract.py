@@ -12,12 +12,12 @@ from typing import Any
 
 from assistant.text import fold
 
+from assistant.eligibility import inputs as I
+from assistant.reading import answers as A
+from assistant.reading import names as N
 from assistant.reading import parsing as P
 from .engine import BOOL_SLOTS
 
-_DONT_KNOW = re.compile(r"\b(?:je (?:ne )?sais pas|j sais pas|jsais pas|sais pas|aucune idee|pas d idee|je ne sais|"
-                        r"on ne sait pas|on sait pas|inconnu|je n en sais rien|pas encore (?:defini|decide|fixe)|"
-                        r"ne sait pas|nsp|je ne connais pas)\b")
 _SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
                           r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
                           r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
@@ -41,6 +41,7 @@ class Extraction:
     answered: bool = False          # the pending question got an answer
     dont_know: bool = False         # the user said they do not know (the pending question is skipped)
     notes: list[str] = field(default_factory=list)   # French remarks for the user
+    suggestions: list[dict] = field(default_factory=list)   # buttons of a "Vouliez-vous dire … ?" note (the last)
 
 
 def canonical_query(match) -> str:
@@ -108,6 +109,55 @@ def _pick_candidate(text: str, candidates: list[dict]) -> dict | None:
     return None
 
 
+def canonical_from_ref(ref) -> str:
+    """canonical_query() for a names.Ref (a suggestion's button)."""
+    if ref.type == "commune":
+        return f"insee {ref.code}"
+    if ref.type == "region":
+        return f"région {ref.name}"
+    return ref.code
+
+
+def _suggestion_label(sug) -> str:
+    ref = sug.refs[0]
+    if len(sug.refs) > 1:
+        return f"{ref.name} ({len(sug.refs)} collectivités)"
+    if ref.type == "commune" and ref.department:
+        return f"{ref.name} ({ref.department})"
+    return ref.name
+
+
+def _suggest(ex: Extraction, reading) -> None:
+    """A note "Vouliez-vous dire … ?" with one button per close name (see assistant/reading/names.py);
+    homonyms are one button whose payload is the name (the homonym question follows)."""
+    ex.suggestions = []
+    for sug in reading.suggestions[:3]:
+        value = canonical_from_ref(sug.refs[0]) if len(sug.refs) == 1 else sug.refs[0].name
+        ex.suggestions.append({"title": _suggestion_label(sug), "payload": '/inform{"collectivity": "%s"}' % value,
+                               "codes": [r.code for r in sug.refs]})
+    names = " ou ".join(f"« {s['title']} »" for s in ex.suggestions)
+    ex.notes.append(f"Je ne trouve pas « {(reading.unmatched or '').strip()[:80]} » dans le référentiel des "
+                    f"collectivités. Vouliez-vous dire {names} ?")
+
+
+def _is_place_filter(mention, pending, dep) -> bool:
+    """A département or région named after "dans", "en", "du" is where the collectivity is, not the
+    applicant (unless a head says so: "conseil départemental du Rhône")."""
+    if mention.trigger == "typed" or all(r.type not in ("departement", "region") for r in mention.refs):
+        return False
+    return pending == "department" or mention.trigger in ("weak", "capital") or (
+        dep is not None and any(r.code == dep.code for r in mention.refs) and mention.trigger != "alone")
+
+
+def _says_something_else(text: str, up: dict, pending: str) -> bool:
+    """A "non" that starts a correction of another input ("non, c'est Sainte-Colombe", "non, le budget
+    est de 12 000 €") rather than the answer: not taken as a no (the costliest error)."""
+    if A.read_sentence(text, pending) is not None:
+        return False                         # the sentence answers the question itself
+    return "collectivity" in up or "department" in up or bool(P.find_amounts(text)) \
+        or P.parse_date(text) is not None
+
+
 def extract(message: dict, pending: str | None, slots: dict[str, Any], referential,
             candidates: list[dict] | None = None) -> Extraction:
     """Read one user message (Rasa's latest_message: text, intent, entities)."""
@@ -119,8 +169,11 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
     folded = fold(text)
     up = ex.updates
 
-    if not is_payload and pending and _DONT_KNOW.search(folded) and len(folded.split()) <= 12:
+    if not is_payload and pending and A.is_dont_know(text):
         ex.dont_know = True
+        declared = I.by_key().get(pending)
+        if declared is not None and declared.unknown_ok:
+            up[pending] = A.UNKNOWN          # recorded: the engine gives an UNKNOWN finding ("à confirmer")
 
     # --- département (also separates homonyms)
     dep, dep_explicit = _department(text, message, pending, referential) if text or is_payload else (None, False)
@@ -137,8 +190,14 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             queries.append(canonical_from_candidate(by_code[value]))
         else:
             queries.append(f"insee {value}" if is_payload and _INSEE.match(value) else value)
+    reading = None
     if text:
-        queries += P.collectivity_spans(text)
+        reading = N.index_for(referential).read(text, pending=pending) \
+            if hasattr(referential, "name_rows") and not ex.dont_know else None
+        mentions = [m for m in (reading.mentions if reading else [])
+                    if not _is_place_filter(m, pending, dep)]
+        # the longest referential name of the message wins over the trained entities
+        queries = [m.query for m in mentions] + ([] if mentions else queries)
         if pending in ("collectivity", "department"):
             queries += _CODE_IN_TEXT.findall(text)
         if pending == "collectivity" or (pending is None and not slots.get("collectivity")
@@ -179,10 +238,15 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
         if kind and kind not in ("commune", "departement", "region", "epci", "com") and len(answer) >= 3:
             up["collectivity"] = answer[:200]        # not a collectivity: kept as the applicant's name
             up["applicant_type"] = kind
+        elif reading is not None and reading.suggestions:
+            _suggest(ex, reading)
         elif answer and len(answer) <= 80:
             ex.notes.append(f"Je ne trouve pas « {answer[:80]} » dans le référentiel des collectivités. "
                             "Vérifiez l'orthographe ou donnez le code postal ou le code INSEE ; si votre structure "
                             "n'est pas une collectivité (association, syndicat…), dites-le.")
+    if chosen is None and found is None and ambiguous is None and pending != "collectivity" \
+            and reading is not None and reading.suggestions and not slots.get("collectivity"):
+        _suggest(ex, reading)        # a misspelt name in a first message: "Vouliez-vous dire … ?"
     if dep is not None and dep_explicit and chosen is None:
         up["department"] = dep.code
     if pending == "department" and dep is None and chosen is None and text and not ex.dont_know \
@@ -201,7 +265,12 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
 
     # --- yes / no answers
     if pending in BOOL_SLOTS and not ex.dont_know:
-        value = True if intent == "affirm" else False if intent == "deny" else P.parse_yes_no(text)
+        # the sentence is read for the question asked first; the intent only for a bare payload
+        value = A.read_yes_no(text, pending) if text else None
+        if value is False and A.plain_yes_no(text) is False and _says_something_else(text, up, pending):
+            value = None                     # "non, c'est Sainte-Colombe": a correction, not the answer
+        if value is None and not text:
+            value = True if intent == "affirm" else False if intent == "deny" else None
         if value is not None:
             up[pending] = value
     if "decision_level_sponsor" not in up and text and _SPONSOR_YES.search(folded) \

@@ -454,6 +454,17 @@ class Referential:
         found = self._rows(stmt)
         return found[0] if found else None
 
+    def name_rows(self) -> tuple[list[dict], list[tuple[str, int]]]:
+        """Every collectivity (id, type, code, name, name_key, department, population) and every
+        alternative name key (key, id): what assistant.reading.names builds its index from."""
+        cols = ref_collectivity.c
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(
+                select(cols.id, cols.type, cols.code, cols.name, cols.name_key, cols.department, cols.population))]
+            alts = [(r.key, r.collectivity_id) for r in conn.execute(
+                select(ref_key.c.key, ref_key.c.collectivity_id).where(ref_key.c.kind == "alt"))]
+        return rows, alts
+
     def get(self, type_: str, code: str) -> Collectivity | None:
         found = self._rows(select(ref_collectivity).where(ref_collectivity.c.type == type_,
                                                           ref_collectivity.c.code == code))

@@ -14,6 +14,8 @@ import calendar
 import datetime as dt
 import re
 
+from text_to_num import text2num
+
 from ..text import fold
 
 MAX_TEXT = 2000  # longer texts are cut before the regular expressions run
@@ -32,26 +34,22 @@ _WORD_NUMBER = re.compile(
 
 
 def words_to_number(text: str) -> int | None:
-    """"douze mille" -> 12000, "deux mille cinq cents" -> 2500, "quatre-vingt-dix" -> 90."""
-    words = [w for w in re.split(r"[\s-]+", fold(text)) if w and w != "et"]
-    if not words or any(w not in _NUMBER_WORDS for w in words):
+    """"douze mille" -> 12000, "deux mille cinq cents" -> 2500, "quatre-vingt-dix" -> 90, by text2num
+    (the kept library for French number words); "trois quatre" is not a number -> None."""
+    words = [w for w in re.split(r"[\s-]+", fold(text)) if w]
+    if not words or any(w not in _NUMBER_WORDS for w in words) or words[0] == "et" or words[-1] == "et":
         return None
-    total, current, previous = 0, 0, None
-    for w in words:
-        if w in ("vingt", "vingts") and previous == "quatre":
-            current += 80 - 4
-        elif w in _UNITS:
-            current += _UNITS[w]
-        elif w in ("cent", "cents"):
-            current = (current or 1) * 100
-        elif w in ("mille", "milles"):
-            total += (current or 1) * 1000
-            current = 0
-        elif w in ("million", "millions"):
-            total += (current or 1) * 1_000_000
-            current = 0
-        previous = w
-    return total + current
+    if words == ["zero"]:
+        return 0
+    try:
+        return int(text2num(" ".join(words), "fr"))
+    except ValueError:
+        return None
+
+
+def _is_article(words: str) -> bool:
+    """"un" or "une" alone is an article ("un budget de…", "une première promotion"), not 1."""
+    return fold(words) in ("un", "une")
 
 
 # --- amounts -------------------------------------------------------------------------------------
@@ -112,7 +110,7 @@ def find_amounts(text: str, bare: bool = False) -> list[tuple[float, int, int]]:
     for m in _WORD_NUMBER.finditer(text):
         words = m.group(0).strip(" -")
         value = words_to_number(words)
-        if not value:
+        if not value or _is_article(words):
             continue
         rest = text[m.end():]
         cur = _AMOUNT_WORDS_CUR.match(rest)
@@ -241,11 +239,77 @@ def parse_date(text: str, today: dt.date | None = None, bare_year: bool = False)
                 if m["u"].startswith("semaine"):
                     return (today + dt.timedelta(weeks=n)).isoformat()
                 return _add_months(today, 12 * n).isoformat()
+        found = _date_without_year(t, today)
+        if found:
+            return found
         m = re.search(r"\b(?:(?P<pre>en|d ici|avant|pour|courant|des|au cours de l annee|annee) )?(?P<year>(?:19|20)\d\d)\b", t)
         if m and (m["pre"] or bare_year) and not re.search(r"\d \d{3}", t[max(0, m.start() - 4):m.end()]):
             return dt.date(int(m["year"]), 12, 31).isoformat()
     except ValueError:   # 31/02/2022 and the like
         return None
+    return None
+
+
+_FULL_MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+                "novembre", "decembre")
+_FULL_MONTH_RE = "|".join(_FULL_MONTHS)
+_THIS_YEAR_END = re.compile(r"\b(?:(?:d ici|avant|pour|vers|a|en|d) )?(?:la )?fin (?:de l |d )annee\b(?! prochaine)"
+                            r"|\bcette annee\b|\bdans l annee\b|\bcourant (?:de l |d )?annee\b(?! prochaine)"
+                            r"|\bau cours de l annee\b(?! prochaine)|\bd ici la fin de l annee\b")
+_NEXT_YEAR = re.compile(r"\b(?P<w>debut|fin|milieu|mi|courant)? ?(?:de l |d )?(?:annee prochaine|an prochain)\b")
+_SEASON_WORDS = {"printemps": (6, 20), "ete": (9, 22), "automne": (12, 20), "hiver": (3, 20)}
+
+
+def _next_month_end(today: dt.date, month: int, strictly_after: bool = False) -> dt.date:
+    """The end of the next such month: this year if it is not past (strictly after: later than now)."""
+    year = today.year
+    if month < today.month or (strictly_after and month == today.month):
+        year += 1
+    return _end_of_month(year, month)
+
+
+def _date_without_year(t: str, today: dt.date) -> str | None:
+    """Dates said without a year (our own reading: no kept library reads them in French):
+    "30 juin" -> the next 30 June, "septembre prochain" -> the end of the next September, "en juin",
+    "fin juin" -> the end of the next June, "d'ici la fin de l'année" -> 31 December this year,
+    "l'année prochaine" -> 31 December next year, "le mois prochain" -> the end of next month,
+    "cet été" -> 22 September (the next one)."""
+    m = re.search(r"\b(?P<d>\d{1,2}|1er|premier) (?P<mon>" + _FULL_MONTH_RE + r")\b(?! (?:19|20)?\d\d\b)", t)
+    if m:
+        day, month = (1 if m["d"] in ("1er", "premier") else int(m["d"])), _FULL_MONTHS.index(m["mon"]) + 1
+        date = dt.date(today.year, month, day)
+        return (date if date >= today else dt.date(today.year + 1, month, day)).isoformat()
+    m = re.search(r"\b(?P<mon>" + _FULL_MONTH_RE + r") prochain\b", t)
+    if m:
+        return _next_month_end(today, _FULL_MONTHS.index(m["mon"]) + 1, strictly_after=True).isoformat()
+    m = re.search(r"\b(?P<w>en|fin|debut|mi|courant|d ici|avant|pour|vers|a partir de) (?:le mois d |le mois de )?"
+                  r"(?P<mon>" + _FULL_MONTH_RE + r")\b(?! (?:19|20)?\d\d\b)", t)
+    if m:
+        month = _FULL_MONTHS.index(m["mon"]) + 1
+        end = _next_month_end(today, month)
+        if m["w"] == "debut":
+            return end.replace(day=10).isoformat()
+        if m["w"] == "mi":
+            return end.replace(day=15).isoformat()
+        return end.isoformat()
+    m = _NEXT_YEAR.search(t)
+    if m:
+        year = today.year + 1
+        return {"debut": dt.date(year, 3, 31), "milieu": dt.date(year, 6, 30),
+                "mi": dt.date(year, 6, 30)}.get(m["w"] or "", dt.date(year, 12, 31)).isoformat()
+    if _THIS_YEAR_END.search(t):
+        return dt.date(today.year, 12, 31).isoformat()
+    if re.search(r"\b(?:le |au |d ici le |avant le )?mois prochain\b", t):
+        nxt = _add_months(today.replace(day=1), 1)
+        return _end_of_month(nxt.year, nxt.month).isoformat()
+    if re.search(r"\b(?:fin du mois|ce mois ci|d ici la fin du mois|avant la fin du mois)\b", t):
+        return _end_of_month(today.year, today.month).isoformat()
+    m = re.search(r"\b(?:cet |ce |d ici l |d ici le |avant l |avant le |a l |au |pour l |pour le |en )"
+                  r"(?P<s>printemps|ete|automne|hiver)\b(?! (?:19|20)\d\d)", t)
+    if m:
+        month, day = _SEASON_WORDS[m["s"]]
+        date = dt.date(today.year + (1 if m["s"] == "hiver" else 0), month, day)
+        return (date if date >= today else dt.date(date.year + 1, month, day)).isoformat()
     return None
 
 
@@ -272,10 +336,15 @@ def parse_count(text: str, bare: bool = False, users: bool = False) -> int | Non
     m = re.search(r"\b(?P<n>(?:[a-z]+ ){1,5})" + nouns + r"\b", t)
     if m:
         words = [w for w in m["n"].split() if w != "d"]
+        skipped = False
         while words and words[-1] not in _NUMBER_WORDS and words[-1] not in _APPROX:
             words.pop()   # "vingt nouveaux agents": skip the adjective
+            skipped = True
         for i in range(len(words)):
-            value = words_to_number(" ".join(words[i:]))
+            rest = " ".join(words[i:])
+            if skipped and _is_article(rest):
+                break     # "une première promotion d'agents": an article, not one agent
+            value = words_to_number(rest)
             if value:
                 return value
         for w in words:

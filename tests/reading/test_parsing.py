@@ -130,3 +130,50 @@ def test_never_raises_on_odd_input():
         P.parse_count(text or "", bare=True)
         P.collectivity_spans(text or "")
         P.parse_role(text or "")
+
+
+# --- numbers by text2num, articles and ordinals left alone -------------------------------------------
+
+def test_an_article_is_not_one_euro_nor_one_agent():
+    assert P.find_amounts("un budget de 15 000 €", bare=True) == [(15000.0, 13, 21)]
+    assert P.parse_amount("on a un budget de quinze mille euros", bare=True) == 15000
+    assert P.parse_count("une première promotion d'agents") is None
+    assert P.parse_count("une première promotion d'agents", bare=True) is None
+    assert P.parse_count("un agent") == 1                     # a count right before the noun still counts
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("trois quatre", None), ("quatre-vingt-dix", 90), ("vingt et un", 21), ("soixante et onze", 71),
+    ("deux mille cinq cents", 2500), ("un million", 1_000_000), ("dix-sept mille", 17000), ("zéro", 0),
+    ("et", None), ("vingt et", None), ("douze pommes", None),
+])
+def test_words_to_number_by_text2num(text, expected):
+    assert P.words_to_number(text) == expected
+
+
+def test_two_numbers_in_a_row_are_no_amount():
+    assert P.parse_amount("trois quatre euros") is None
+    assert P.parse_count("trois quatre", bare=True) is None
+
+
+# --- dates without a year (our own reading) ------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("30 juin", "2021-06-30"), ("le 10 janvier", "2022-01-10"), ("1er mai", "2021-05-01"),
+    ("septembre prochain", "2021-09-30"), ("mars prochain", "2022-03-31"),
+    ("en juin", "2021-06-30"), ("fin juin", "2021-06-30"), ("début septembre", "2021-09-10"),
+    ("mi-octobre", "2021-10-15"), ("en février", "2022-02-28"),
+    ("d'ici la fin de l'année", "2021-12-31"), ("avant la fin de l'année", "2021-12-31"), ("cette année", "2021-12-31"),
+    ("l'année prochaine", "2022-12-31"), ("début de l'année prochaine", "2022-03-31"),
+    ("le mois prochain", "2021-04-30"), ("avant la fin du mois", "2021-03-31"), ("cet été", "2021-09-22"),
+])
+def test_dates_without_a_year(text, expected):
+    assert P.parse_date(text, today=dt.date(2021, 3, 15)) == expected
+
+
+def test_dates_without_a_year_roll_over_and_never_steal_numbers():
+    assert P.parse_date("le mois prochain", today=dt.date(2021, 12, 5)) == "2022-01-31"
+    assert P.parse_date("30 juin", today=dt.date(2021, 7, 1)) == "2022-06-30"
+    assert P.parse_date("juin 2022", today=dt.date(2021, 3, 15)) == "2022-06-30"     # a year wins
+    assert P.parse_date("sept agents", today=dt.date(2021, 3, 15)) is None
+    assert P.parse_date("mardi", today=dt.date(2021, 3, 15)) is None
