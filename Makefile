@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations redis cluster-packages cluster test-cluster
+.PHONY: help install referential train run shell test test-engine test-descriptions test-descriptions-goals test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations redis cluster-packages cluster test-cluster
 
 help:
 	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
@@ -85,7 +85,20 @@ cluster: install train cluster-packages
 test-cluster: install train cluster-packages
 	$(BIN)/pytest -q tests/cluster
 
-test: test-engine test-rasa test-triage test-postgres test-web test-cluster
+
+# Issue 10: the reading of descriptions on the held-out set (tests/descriptions/heldout.yml, never
+# trained on): prints per-sub-axis precision/recall, macro-F1 and the false not-eligible rate.
+# `make test` fails when a digital project of the set gets "not met" on the digital criterion above
+# 1 % (or a vague one at all); the macro-F1 goal (0.90) is not reached yet (README) and is checked
+# only by `make test-descriptions-goals`.
+test-descriptions: install referential
+	$(PY) scripts/eval_descriptions.py --check --goal not_eligible
+
+test-descriptions-goals: install referential
+	$(PY) scripts/eval_descriptions.py --check --goal all
+
+
+test: test-engine test-descriptions test-rasa test-triage test-postgres test-web test-cluster
 
 # The held-out conversation and FAQ sets of issue 11 (tests/conversations/README.md), played by a
 # simulated user against the real stack; fails below 95 %. Not in `test` until the goal is met.

@@ -303,7 +303,11 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             up["role"] = role
 
     # --- the description of the project
-    if text and not ex.dont_know:
+    if pending == "digital_change" and text and not ex.dont_know:
+        # issue 10: "En quoi votre projet est-il numérique ?" - the answer is read like the
+        # description by the engine (appended to it), or as "not digital" when it says so
+        up["digital_change"] = " ".join(text.split())[:5000]
+    elif text and not ex.dont_know:
         words = len(folded.split())
         if pending == "description":
             taken = set(up) - {"role", "agents_count", "users_count", "budget_eur", "results_date", "expenses",

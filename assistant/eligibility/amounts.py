@@ -40,6 +40,12 @@ class ExpenseCategorizer:
         self.licence = _phrase_pattern(keywords["licence_words"])
         self.vendor = _phrase_pattern(keywords["non_eu_vendors"])
         self.staff = _phrase_pattern(keywords["staff"])
+        self.elected = _phrase_pattern(keywords.get("equipment_elected_markers") or ["elus"])
+
+    def for_elected(self, label: str) -> bool:
+        """An equipment label for elected officials ("tablettes pour les élus"): excluded like one for
+        agents (reading of knowledge/rules.yml, restrictions.equipment_agents.non_agents)."""
+        return bool(self.elected.search(fold(label or "")))
 
     def categorize(self, label: str) -> str:
         text = fold(label or "")
@@ -118,8 +124,11 @@ def eligible_cost(budget: float | None, expenses: list[Expense], categorizer: Ex
     licences = [e for e, c in zip(expenses, categories) if c == "licence_non_eu"]
     eq_reason = restrictions["equipment_agents"]["reason"]
     for e in equipment:
+        reason = eq_reason
+        if hasattr(categorizer, "for_elected") and categorizer.for_elected(e.label):
+            reason += " Un équipement pour les élus est lu de la même façon (le texte ne finance pas l'équipement de la collectivité elle-même)."
         excluded.append({"label": e.label, "amount_eur": _round(e.amount_eur), "category": "equipment_agents",
-                         "reason": eq_reason})
+                         "reason": reason})
     if staff_excluded:
         where = f" ({department_name})" if department_name else ""
         for e in staff:

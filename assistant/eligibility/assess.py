@@ -10,7 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import copy
+import re
+
 from . import amounts as amounts_mod
+from . import applicant_kind
+from .expenses import expense_findings
+from .explain import explain
 from .evaluate import evaluate, Facts
 from .inputs import Request, label as input_label
 from .findings import _src, Finding, MET, missing_inputs, NOT_MET, UNKNOWN, verdict
@@ -18,6 +24,7 @@ from .labels import collectivity_label, eligibility_label, fr_date, sub_axis_lab
 from .referential import TYPES as REFERENTIAL_TYPES
 from .view import Knowledge, knowledge_on, rules_date, text
 from ..fmt import eur
+from ..text import fold
 
 # --------------------------------------------------------------------------- output
 
@@ -91,23 +98,97 @@ def assess(request: Request, *, referential: Any = None, classifier: Any = None)
         request = Request.from_dict(request)
     classification = None
     if request.description:
-        classification = (classifier or _default_classifier()).classify(request.description)
-    return _assess(request, referential or _default_referential(), classification)
+        clf = classifier or _default_classifier()
+        classification = clf.classify(_project_text(request, clf))
+    return _assess(request, referential or _default_referential(), classification, classifier)
 
 
 def assess_many(requests: Iterable[Request], *, referential: Any = None, classifier: Any = None) -> list[Assessment]:
     """Assess several requests, classifying their descriptions in one batch."""
     requests = list(requests)
-    texts = [r.description for r in requests if r.description]
     results: list = []
-    if texts:
-        results = list((classifier or _default_classifier()).classify_many(texts))
+    if any(r.description for r in requests):
+        clf = classifier or _default_classifier()
+        results = list(clf.classify_many([_project_text(r, clf) for r in requests if r.description]))
     ref = referential or _default_referential()
     it = iter(results)
-    return [_assess(r, ref, next(it) if r.description else None) for r in requests]
+    return [_assess(r, ref, next(it) if r.description else None, classifier) for r in requests]
 
 
-def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
+def _says_not_digital(req: Request, clf: Any) -> bool:
+    """The answer to "En quoi votre projet est-il numérique ?" says it is not ("non", "rien")."""
+    check = getattr(clf, "is_negative_answer", None)
+    return bool(req.digital_change) and callable(check) and bool(check(req.digital_change))
+
+
+def _project_text(req: Request, clf: Any) -> str:
+    """What is classified: the description, and the answer to `digital_change` read like it."""
+    if req.digital_change and not _says_not_digital(req, clf):
+        return f"{req.description}\n{req.digital_change}"
+    return req.description
+
+
+def _recognised_kind(req: Request) -> "applicant_kind.Kind | None":
+    """The kind of applicant its name says ("Syndicat mixte …", "PETR du …", "CCAS de …") when the
+    request gives no applicant_type (issue 10; assistant/eligibility/applicant_kind.py)."""
+    if req.applicant_type is not None or not req.collectivity:
+        return None
+    return applicant_kind.recognise(req.collectivity)
+
+
+_PLACE = re.compile(r"^\s*(?:de la|de l'|de l’|du|des|de|d'|d’|à|a)\s*", re.I)
+
+
+def _department_of_place(ref: Any, name: str, kind: "applicant_kind.Kind") -> Any:
+    """"CCAS de Colmar": the département of the place the name ends with, when the referential
+    finds exactly one collectivity of that name (else None: the département is asked)."""
+    words = name.split()
+    n = len(kind.matched.split())
+    for i in range(len(words)):
+        if fold(" ".join(words[i:i + n])) == kind.matched:
+            place = _PLACE.sub("", " ".join(words[i + n:])).strip()
+            if len(place) < 2:
+                return None
+            try:
+                res = ref.lookup(place)
+            except Exception:  # a stand-in referential without lookups
+                return None
+            m = res.match if res.status == "found" else None
+            if m is not None and m.department and m.type in ("commune", "epci", "departement"):
+                return ref.department(m.department)
+            return None
+    return None
+
+
+def _kind_finding(kind: "applicant_kind.Kind", name: str, dep: Any = None) -> Finding:
+    where = (f" Département lu dans le nom : {dep.name} ({dep.code}) ; précisez-le s'il est autre."
+             if dep is not None else "")
+    return Finding("applicant_kind", MET,
+                   f"Type de candidat reconnu dans son nom « {name} » : {kind.label}, lu comme "
+                   f"{type_label(kind.applicant_type)}" + (f" ({kind.interpretation})" if kind.interpretation else "")
+                   + "." + where, dict(kind.source),
+                   {**kind.to_dict(), "department_from_name": dep.code if dep is not None else None}, required=False)
+
+
+def _digital_facts(f: Facts, cls: Any, req: Request, clf: Any) -> None:
+    """The three-valued digital facts of a classification (issue 10); a stand-in classification
+    without them (tests) reads as before: is_digital True/False."""
+    f.digital = getattr(cls, "digital", f.is_digital)
+    f.not_digital_evidence = list(getattr(cls, "not_digital_evidence", None) or [])
+    f.not_digital_kinds = list(getattr(cls, "not_digital_kinds", None) or [])
+    f.no_project = bool(getattr(cls, "no_project", False))
+    f.sub_axis_method = getattr(cls, "method", None)
+    f.model = getattr(cls, "model", None)
+    f.digital_change = req.digital_change
+    f.user_says_not_digital = _says_not_digital(req, clf or _default_classifier()) if req.digital_change else False
+
+
+def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
+    asked = req
+    kind = _recognised_kind(req)
+    if kind is not None:
+        req = copy.copy(req)
+        req.applicant_type = kind.applicant_type
     today = dt.date.today()
     as_of = req.as_of or today
     on = rules_date(as_of)
@@ -120,6 +201,8 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     if req.department:
         dep = ref.department(req.department)
         f.department_invalid = dep is None
+    elif kind is not None:
+        dep = _department_of_place(ref, req.collectivity, kind)
     declared_only = req.applicant_type is not None and req.applicant_type not in REFERENTIAL_TYPES
     result = None
     if req.collectivity:
@@ -168,12 +251,16 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         scores = dict(getattr(cls, "scores", None) or scores)
         evidence = {a: list(v) for a, v in (getattr(cls, "evidence", None) or {}).items()}
         negated = {a: list(v) for a, v in (getattr(cls, "negated", None) or {}).items() if v}
+        _digital_facts(f, cls, req, clf)
     if req.sub_axis:
         f.sub_axis = req.sub_axis
+        f.sub_axis_method = "request"
         if req.sub_axis not in sub_axes:
             sub_axes = [req.sub_axis] + sub_axes
 
     findings = evaluate(f, k)
+    if kind is not None:
+        findings.insert(0, _kind_finding(kind, req.collectivity, dep if not req.department else None))
     settings = k.settings_for(f.department_code, f.region_code)
 
     amount = amounts_mod.compute(f.sub_axis, applicant_type=f.applicant_type, epci_type=f.epci_type,
@@ -181,6 +268,8 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
                                  knowledge=k, settings=settings)
     if amount.excluded_expenses:
         findings.append(_expenses_finding(amount, k))
+        findings.extend(expense_findings(amount, k))  # issue 10: nothing fundable, licences beyond the marginal part
+    explain(findings)  # issue 10: how_to_change of each not_met / unknown finding
     eligibility = verdict(findings)
     missing = missing_inputs(findings, ["budget_eur"] if amount.needs_budget and not req.is_unknown("budget_eur") else [])
     if eligibility == "not_eligible":
@@ -209,10 +298,10 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     a = Assessment(
         eligibility=eligibility, findings=findings, missing=missing, sub_axis=f.sub_axis, sub_axes=sub_axes,
         sub_axis_scores=scores, sub_axis_evidence=evidence, sub_axis_negated=negated,
-        is_digital_project=f.is_digital,
+        is_digital_project=f.digital if cls is not None else None,
         amount=amount.to_dict(), collectivity=collectivity, department_settings=dept_settings,
         application_url=app_url, contacts=contacts, advice=advice, summary="",
-        as_of=as_of.isoformat(), rules_date=on.isoformat(), request=req.to_dict())
+        as_of=as_of.isoformat(), rules_date=on.isoformat(), request=asked.to_dict())
     a.summary = _summary(a, f, match)
     return a
 
@@ -234,8 +323,8 @@ def _expenses_finding(amount: amounts_mod.AmountResult, k: Knowledge) -> Finding
     src_entry = k.restrictions.get("equipment_agents" if "equipment_agents" in cats else "licence_non_eu")
     names = _excluded_items(amount)
     return Finding("excluded_expenses", MET,
-                     f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}. "
-                     "Le reste du projet peut être financé.",
+                     f"Des dépenses ne sont pas financées et sont retirées du montant : {names}, soit {eur(total)}."
+                     + (" Le reste du projet peut être financé." if (amount.eligible_cost_eur or 0) > 0 else ""),
                      _src(src_entry), {"excluded_eur": total, "categories": sorted(cats)}, required=False)
 
 

@@ -103,6 +103,7 @@ only a tool ("un logiciel") leans 3c (new application service) with a low weight
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -158,6 +159,28 @@ class Classification:
     truncated: bool = False
     negated: dict[str, list[str]] = field(default_factory=dict)
     negated_digital: list[str] = field(default_factory=list)
+    # Issue 10: the digital criterion is three-valued. `not_digital_evidence`: the user's words that
+    # show a project that is not digital ("toiture", "camion benne", "pas de volet numérique"), with
+    # their kinds; `no_project`: the text describes no project at all (a question, a name).
+    not_digital_evidence: list[str] = field(default_factory=list)
+    not_digital_kinds: list[str] = field(default_factory=list)
+    no_project: bool = False
+    model: dict | None = None       # the statistical reading (description_model.py), when it ran
+    not_digital_said: bool = False     # "ce n'est pas un projet numérique": the user says so
+    not_digital_doubted: bool = False  # evidence found, but the statistical reading does not see a
+                                       # non-digital project: the criterion stays unknown (a question)
+
+    @property
+    def digital(self) -> bool | None:
+        """True: a digital cue; False: positive evidence of a non-digital project and no digital
+        cue; None: neither (or no project described): the engine asks."""
+        if self.is_digital:
+            return True
+        if self.no_project:
+            return None
+        if self.not_digital_said:
+            return False  # the user says so
+        return False if self.not_digital_evidence and not self.not_digital_doubted else None
 
     def to_dict(self) -> dict:
         return {
@@ -173,6 +196,13 @@ class Classification:
             "truncated": self.truncated,
             "negated": {k: list(v) for k, v in self.negated.items()},
             "negated_digital": list(self.negated_digital),
+            "digital": self.digital,
+            "not_digital_evidence": list(self.not_digital_evidence),
+            "not_digital_kinds": list(self.not_digital_kinds),
+            "no_project": self.no_project,
+            "model": dict(self.model) if self.model else None,
+            "not_digital_doubted": self.not_digital_doubted,
+            "not_digital_said": self.not_digital_said,
         }
 
 
@@ -269,6 +299,10 @@ class Classifier:
         self.exclusion_window = int(s.get("exclusion_window", 8))
         self.vector_fallback = bool(s.get("vector_fallback", False))
         self.vector_margin = float(s.get("vector_margin", 0.04))
+        self.model_corpus = s.get("model_corpus")          # knowledge/descriptions/train.yml (issue 10)
+        self.model_min_probability = float(s.get("model_min_probability", 0.6))
+        self.model_none_min = float(s.get("model_none_min", 0.5))
+        self.model = None
         self.labels = {e["id"]: e.get("label", e["id"]) for e in knowledge["sub_axes"]}
         self.lemma_mode = lemma_mode or str(s.get("lemmas", "lookup"))
         if self.lemma_mode not in ("rule", "lookup"):
@@ -283,6 +317,9 @@ class Classifier:
         self._word_cache: dict[tuple, tuple] = {}
         self._low_cache: dict[str, str] = {}
         self._compile()
+        if self.model_corpus:
+            from .description_model import DescriptionModel
+            self.model = DescriptionModel.train(self, self.model_corpus)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -339,6 +376,17 @@ class Classifier:
         self.boosted_groups = {g["id"] for a in k["sub_axes"] for g in a.get("groups", []) if g.get("audience_boost")}
         for phrase in k["digital_project"]["cues"]:
             specs.append(("digital", str(phrase), 1.0, "digital_project", False, True))
+        nd = k.get("not_digital") or {}
+        self.not_digital_labels = {}
+        for gid, g in (nd.get("groups") or {}).items():
+            self.not_digital_labels[gid] = str(g.get("label", gid))
+            for phrase in g.get("cues") or []:
+                specs.append((f"nd:{gid}", str(phrase), 1.0, f"nd:{gid}", False, False))
+        self.nd_statements = [re.compile(r"\b" + r"\s+".join(re.escape(w) + "s?" for w in fold(str(p)).split()) + r"\b")
+                              for p in nd.get("statements") or [] if fold(str(p))]
+        self.nd_negative_answers = frozenset(fold(str(a)) for a in nd.get("negative_answers") or [])
+        self.nd_empty_words = frozenset(fold(str(w)) for w in nd.get("empty_words") or [])
+        self.nd_min_words = int(nd.get("min_words", 2))
         self.exclusions = k.get("exclusions", [])
         for ex in self.exclusions:
             for role in ("purchase", "equipment", "agents", "public"):
@@ -699,6 +747,7 @@ class Classifier:
                 if t not in digital_ev:
                     digital_ev.append(t)
         is_digital = bool(digital_ev)
+        nd_ev, nd_kinds, nd_said = self._not_digital(doc, content, matches)
 
         res = Classification(scores=scores, evidence={k: evidence[k] for k in SUB_AXES if k in evidence},
                              is_digital=is_digital, digital_evidence=digital_ev, raw=raw, truncated=truncated)
@@ -708,8 +757,22 @@ class Classifier:
             if spans:
                 res.negated[axis] = spans
         res.negated_digital = self._spans(doc, content, negated_digital_m)
-        if not is_digital:
-            return res
+        res.not_digital_evidence, res.not_digital_kinds, res.not_digital_said = nd_ev, nd_kinds, nd_said
+        if not is_digital and not nd_ev and not matches:
+            res.no_project = self._describes_nothing(doc)
+        negated_tokens = {c[0] for c in content if c[3] >= 0} | {
+            t.i for t in doc if t.text and self._low(t.text) in self.neg_triggers}
+        if nd_ev and not nd_said and not is_digital and self.model is not None:
+            # Words are fragile evidence ("réserver la salle des fêtes en ligne" is not works): a
+            # non-digital verdict needs the statistical reading to agree (both, never it alone).
+            pred = self.model.predict_doc(doc, negated_tokens)
+            res.model = pred
+            if pred is not None and pred["probabilities"].get("none", 1.0) < self.model_none_min:
+                res.not_digital_doubted = True
+        if res.digital is False or res.no_project:
+            return res  # positive evidence of a non-digital project, or no project: no sub-axis
+        # digital, or unknown (no evidence either way): the cues propose a sub-axis; the digital
+        # criterion is decided by the rules (unknown -> a question), not here
         top = max(raw.values())
         if top >= self.main_min_raw:
             # Every sub-axis weighing enough; a mixed project lists them in the order the
@@ -720,6 +783,9 @@ class Classifier:
             res.sub_axis = chosen[0]
             res.sub_axes = chosen
             res.method = "cues"
+            return res
+        elif self.model is not None:
+            return self._lift(doc, res, negated_tokens)
         elif self.vector_fallback and self.definition_vectors:
             vec = self._mean_vector(doc)
             if vec is not None:
@@ -728,6 +794,72 @@ class Classifier:
                     res.sub_axis = sims[0][1]
                     res.sub_axes = [sims[0][1]]
                     res.method = "vectors"
+        return res
+
+    def _not_digital(self, doc, content, matches) -> tuple[list[str], list[str], bool]:
+        """Positive evidence of a project that is not digital (knowledge `not_digital`): the user's
+        words of the cues found outside a negation, and the statements "pas de volet numérique"."""
+        nd_m, _ = _split_negated(self._non_overlapping([m for m in matches if m.cue.label.startswith("nd:")]), content)
+        evidence = self._spans(doc, content, nd_m)
+        kinds = list(dict.fromkeys(self.not_digital_labels[m.cue.label[3:]] for m in nd_m))
+        if self.nd_statements:
+            low = fold(doc.text)
+            said = [m.group(0) for rx in self.nd_statements for m in [rx.search(low)] if m]
+            if said:
+                evidence += [s for s in dict.fromkeys(said) if s not in evidence]
+                kinds.append("le projet est présenté comme non numérique")
+        return evidence, kinds, bool(self.nd_statements) and bool(said)
+
+    def _describes_nothing(self, doc) -> bool:
+        """True when, once the small words, the `empty_words` ("projet", "éligible", "commune"...)
+        and the names (capitalised words after the first) are set aside, fewer than `min_words`
+        words are left: "Commune de Mamers : notre projet est-il éligible ?"."""
+        left = 0
+        first = True
+        for tok in doc:
+            if tok.is_punct or tok.is_space or not tok.text.strip():
+                continue
+            name = not first and tok.text[:1].isupper()
+            first = False
+            if name:
+                continue
+            for w in fold(tok.text).split():
+                if len(w) >= 2 and w.isalpha() and w not in STOP and w not in self.nd_empty_words:
+                    left += 1
+        return left < self.nd_min_words
+
+    def is_negative_answer(self, text: str | None) -> bool:
+        """An answer to « En quoi votre projet est-il numérique ? » that says it is not ("non",
+        "rien", "il n'y en a pas"): the user says so (knowledge `not_digital.negative_answers`)."""
+        low = fold(text or "")
+        return bool(low) and (low in self.nd_negative_answers
+                              or any(rx.fullmatch(low) or rx.search(low) and len(low.split()) <= 6
+                                     for rx in self.nd_statements))
+
+    def _lift(self, doc, res: Classification, skip: set[int] = frozenset()) -> Classification:
+        """The statistical reading (Method, step 7): only when the cues gave no sub-axis, never for a
+        description with positive evidence of a non-digital project nor for one describing nothing.
+        It may only lift "no sub-axis" to a sub-axis, with its evidence (`model`); it decides nothing
+        about the digital criterion."""
+        if self.model is None or res.sub_axis is not None or res.no_project or res.digital is False:
+            return res
+        if any(e.get("kind") == "exclusion" for e in res.excluded):
+            return res  # an excluded purchase (equipment for agents) and no sub-axis: nothing to lift
+        if (res.negated or res.negated_digital) and not any(res.raw.values()) and not res.digital_evidence:
+            return res  # every cue the user wrote is negated: they said what they do not want
+        pred = self.model.predict_doc(doc, skip)
+        if pred is None:
+            return res
+        res.model = pred
+        if pred["sub_axis"] in SUB_AXES and pred["probability"] >= self.model_min_probability:
+            res.sub_axis = pred["sub_axis"]
+            res.sub_axes = [pred["sub_axis"]]
+            res.method = "model"
+            res.evidence = dict(res.evidence)
+            res.evidence.setdefault(pred["sub_axis"], [])
+            for w in pred["words"]:
+                if w not in res.evidence[pred["sub_axis"]]:
+                    res.evidence[pred["sub_axis"]].append(w)
         return res
 
     def _exclusions(self, doc, content, matches) -> tuple[list[dict], list[int]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fmt import integer
+from .digital import digital_findings
 from .findings import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, Finding, _jsonable, _src
 from .inputs import label as input_label
 from .labels import TYPE_LABELS, collectivity_label, fr_date
@@ -39,6 +40,15 @@ class Facts:
     sub_axis: str | None = None
     inputs: dict = field(default_factory=dict)   # the request's values by input key
     unknown: frozenset = frozenset()            # inputs the user said they do not know
+    # issue 10: the digital criterion, three-valued (assistant/eligibility/digital.py)
+    digital: bool | None = None                # True / False (positive evidence) / None (unknown)
+    not_digital_evidence: list = field(default_factory=list)
+    not_digital_kinds: list = field(default_factory=list)
+    no_project: bool = False                   # the description describes no project
+    digital_change: str | None = None          # answer to "En quoi votre projet est-il numérique ?"
+    user_says_not_digital: bool = False        # that answer says it is not
+    sub_axis_method: str | None = None         # "cues" | "model" | None
+    model: dict | None = None                  # the statistical reading, when it ran
 
 
 
@@ -255,32 +265,9 @@ def _date_before(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
 
 
 def _digital(f: Facts, e: dict, k: Knowledge) -> list[Finding]:
-    """The project is digital, judged on the description by the classifier (`kind: digital`)."""
-    out = []
-    exclusions = [x for x in (f.excluded or []) if isinstance(x, dict) and x.get("kind", "exclusion") == "exclusion"]
-    excluded_only = bool(exclusions) and f.sub_axis is None
-    if not f.description:
-        out.append(Finding(e["id"], UNKNOWN, _message(e, "unknown"), _src(e), {}, missing=[e["input"]]))
-    elif excluded_only and "equipment_agents" in k.restrictions:
-        r = k.restrictions["equipment_agents"]
-        out.append(Finding(e["id"], NOT_MET,
-                           "Le projet décrit consiste surtout en l'achat d'équipements informatiques pour les "
-                           "agents, qui sont exclus du guichet.", _src(r), {"excluded": _jsonable(f.excluded)}))
-    elif f.is_digital is True:
-        out.append(Finding(e["id"], MET, _message(e, "met"), _src(e), {"is_digital": True}))
-        if exclusions and "equipment_agents" in k.restrictions:
-            words = ", ".join(w for x in exclusions for w in x.get("evidence") or [])
-            out.append(Finding("equipment_agents", NOT_MET,
-                               f"La description mentionne l'achat d'équipements informatiques pour les agents "
-                               f"({words}) : ces achats sont exclus et ne seront pas financés ; le reste du projet "
-                               "peut l'être.", _src(k.restrictions["equipment_agents"]),
-                               {"evidence": words}, required=False))
-    elif f.is_digital is False:
-        out.append(Finding(e["id"], NOT_MET, _message(e, "not_met"), _src(e), {"is_digital": False}))
-    else:
-        out.append(Finding(e["id"], UNKNOWN, "Le caractère numérique du projet n'a pas pu être évalué.",
-                           _src(e), {}, missing=[e["input"]]))
-    return out
+    """The project is digital, judged on the description by the classifier (`kind: digital`):
+    three-valued (issue 10), assistant/eligibility/digital.py."""
+    return digital_findings(f, e, k)
 
 
 # The kinds of condition of knowledge/rules.yml (`kind:`): one function each.

@@ -31,10 +31,12 @@ class Finding:
     values: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     required: bool = True  # a not_met required finding makes the request not eligible
+    how_to_change: str | None = None  # what would change a not_met / unknown finding (explain.py)
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "status": self.status, "message": self.message,
-                "source": self.source, "values": self.values, "required": self.required}
+                "source": self.source, "values": self.values, "required": self.required,
+                "how_to_change": self.how_to_change}
 
 
 
@@ -57,6 +59,13 @@ def verdict(findings: list[Finding]) -> str:
 
 
 def missing_inputs(findings: list[Finding], extra: list[str] = ()) -> list[str]:
-    keys = {m for fd in findings for m in fd.missing} | set(extra)
+    """The inputs still needed, the decisive ones first (issue 10, the way Publicodes ranks missing
+    variables): an input a required finding needs can end the assessment with its answer (the
+    funding of a personne morale, the results date...) and is asked before one that only refines
+    it (an input of a non-required finding, such as the département of a structure, or `extra`,
+    such as the budget). Within each group, the asking order of knowledge/inputs.yml."""
     from .inputs import asking_order
-    return [k for k in asking_order() if k in keys]
+    decisive = {m for fd in findings if fd.required for m in fd.missing}
+    refining = ({m for fd in findings for m in fd.missing} | set(extra)) - decisive
+    order = asking_order()
+    return [k for k in order if k in decisive] + [k for k in order if k in refining]

@@ -117,6 +117,8 @@ class Restriction(Entry):
     label: str
     reason: str
     max_share_of_grant: Optional[float] = None
+    non_agents: Optional[str] = None          # issue 10: reading of a silent text (equipment for non-agents)
+    beyond_marginal: Optional[str] = None     # issue 10: licences beyond the marginal part
 
 
 class Procedure(Entry):
@@ -159,6 +161,7 @@ class ExpenseCategories(Entry):
     licence_words: List[str]
     non_eu_vendors: List[str]
     staff: List[str]
+    equipment_elected_markers: Optional[List[str]] = None   # issue 10
 
 
 class BudgetLimits(Strict):
@@ -293,6 +296,9 @@ class ClassifierSettings(Strict):
     typo_min_length: int
     vector_fallback: bool
     vector_margin: Number
+    model_corpus: Optional[str] = None           # issue 10: statistical reading (description_model.py)
+    model_min_probability: Optional[Number] = None
+    model_none_min: Optional[Number] = None
 
 
 class Cue(Strict):
@@ -342,6 +348,20 @@ class Exclusion(Entry):
     frames: Optional[bool] = None
 
 
+class NotDigitalGroup(Strict):
+    label: str
+    cues: List[str]
+
+
+class NotDigital(Entry):
+    """Positive evidence of a non-digital project (issue 10)."""
+    groups: Dict[str, NotDigitalGroup]
+    statements: List[str]
+    negative_answers: List[str]
+    min_words: int
+    empty_words: List[str]
+
+
 class SubAxesFile(Strict):
     settings: ClassifierSettings
     clause_starters: List[str]
@@ -349,13 +369,32 @@ class SubAxesFile(Strict):
     neutral_phrases: List[str]
     negation: Negation
     digital_project: DigitalProject
+    not_digital: Optional[NotDigital] = None
     exclusions: List[Exclusion]
+
+
+# --------------------------------------------------------------------------- applicant_kinds.yml, how_to_change.yml (issue 10)
+
+class ApplicantKind(Entry):
+    kind: str
+    applicant_type: str
+    label: str
+    names: List[str]
+
+
+class ApplicantKindsFile(Strict):
+    collectivity_words: List[str]
+    kinds: List[ApplicantKind]
+
+
+class HowToChangeFile(Strict):
+    __root__: Dict[str, Dict[str, str]]
 
 
 FILES: dict[str, type[Strict]] = {
     "inputs.yml": InputsFile, "rules.yml": RulesFile, "amounts.yml": AmountsFile, "contacts.yml": ContactsFile,
     "faq.yml": FaqFile, "texts.yml": TextsFile, "labels.yml": LabelsFile, "triage.yml": TriageFile,
-    "sub_axes.yml": SubAxesFile,
+    "sub_axes.yml": SubAxesFile, "applicant_kinds.yml": ApplicantKindsFile, "how_to_change.yml": HowToChangeFile,
 }
 
 

@@ -69,11 +69,11 @@ SCENARIOS: list[dict] = [
         "name": "not eligible: an association not funded only by local authorities",
         "turns": [
             ("nous sommes une [association](applicant_type), on veut former des bénévoles et des agents au numérique", "inform"),
-            ("[Sarthe](department)", "inform"),
             ("non", "deny"),
         ],
+        # issue 10: the question whose "no" ends the assessment (funding) comes before the département
         "expect": {"eligibility": "not_eligible", "reason": "funded_only_by_local_authorities",
-                   "asked": ["department", "funded_only_by_local_authorities"]},
+                   "asked": ["funded_only_by_local_authorities"]},
     },
     {
         "name": "not eligible: not a digital project",

@@ -40,6 +40,13 @@ def _check(case: dict, got: Classification) -> list[str]:
     got_excluded = sorted(e["id"] for e in got.excluded)
     if got_excluded != excluded:
         errors.append(f"exclusions {got_excluded} au lieu de {excluded}")
+    if "digital" in case and got.digital != case["digital"]:      # issue 10: three-valued
+        errors.append(f"digital {got.digital} au lieu de {case['digital']}")
+    if "method" in case and got.method != case["method"]:
+        errors.append(f"méthode {got.method!r} au lieu de {case['method']!r}")
+    for word in case.get("not_digital_evidence", []):
+        if not any(word.lower() in ev.lower() for ev in got.not_digital_evidence):
+            errors.append(f"preuve non numérique « {word} » absente de {got.not_digital_evidence}")
     for word in case.get("evidence", []):
         if not any(word.lower() in ev.lower() for ev in got.evidence.get(main, [])):
             errors.append(f"preuve « {word} » absente de {got.evidence}")

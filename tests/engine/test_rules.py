@@ -72,6 +72,25 @@ def test_case(case, referential, classifier):
         assert text in answer["summary"], answer["summary"]
     for rule, text in (exp.get("messages") or {}).items():
         assert text in _finding(answer, rule)["message"], _finding(answer, rule)["message"]
+    # issue 10
+    for rule, status in (exp.get("not_status") or {}).items():
+        f = _finding(answer, rule)
+        assert f is None or f["status"] != status, f"{rule}: {f}" + ctx
+    if "is_digital_project" in exp:
+        assert answer["is_digital_project"] == exp["is_digital_project"], ctx
+    if "sub_axis" in exp:
+        assert answer["sub_axis"] == exp["sub_axis"], ctx
+    for rule, text in (exp.get("how_to_change") or {}).items():
+        assert text in (_finding(answer, rule)["how_to_change"] or ""), _finding(answer, rule)
+    for rule, text in (exp.get("source_quotes") or {}).items():
+        assert text in _finding(answer, rule)["source"]["quote"], _finding(answer, rule)["source"]
+    if "excluded_reason" in exp:
+        assert any(exp["excluded_reason"] in x["reason"] for x in answer["amount"]["excluded_expenses"])
+    for f in answer["findings"]:   # every not_met / unknown finding says what would change it
+        if f["status"] in (NOT_MET, UNKNOWN):
+            assert f["how_to_change"], f"{f['rule']} {f['status']} sans how_to_change" + ctx
+        else:
+            assert f["how_to_change"] is None, f
     assert answer["application_url"] == "https://www.demarches-simplifiees.fr/commencer/fitn7-axe-3-guichets-territoriaux"
     assert answer["summary"]
 
@@ -121,11 +140,13 @@ def _assess(d, result=None):
                   classifier=FakeClassifier(result or FakeClassification("3c"))).to_dict()
 
 
-def test_missing_follows_dialogue_order():
+def test_missing_asks_the_decisive_question_first():
     a = _assess({"applicant_type": "personne_morale", "as_of": "2021-06-01"})
-    # no description: the classifier is not asked; département needed for the prefecture
-    assert a["missing"] == ["department", "funded_only_by_local_authorities", "description",
-                            "decision_level_sponsor", "results_date"]
+    # no description: the classifier is not asked. Issue 10: the questions whose "no" ends the
+    # assessment (funding, description, engagement, results date) come before the département,
+    # which only refines it (the prefecture, the local rules)
+    assert a["missing"] == ["funded_only_by_local_authorities", "description",
+                            "decision_level_sponsor", "results_date", "department"]
     assert a["eligibility"] == "to_confirm"
 
 
