@@ -35,12 +35,13 @@ ASSESSMENT = {
     ],
     "missing": ["budget_eur"],
     "missing_labels": ["le budget du projet"],   # the engine's words (the widget's own table says "le budget")
-    "sub_axis": "3a",
+    "sub_axis": "3a", "sub_axis_label": "3a (accompagnement par un expert du numérique)",
     "amount": {"kind": "flat_rate", "eur": 5000,
                "explanation": "Forfait de 5 000 € pour une commune de moins de 5 000 habitants.",
                "excluded_expenses": []},
     "collectivity": {"code": "72180", "name": "Mamers", "type": "commune", "population": 4983,
-                     "department": "72", "department_name": "Sarthe"},
+                     "department": "72", "department_name": "Sarthe",
+                     "label": "Mamers (commune, Sarthe (72), 4\u202f983 habitants)", "type_label": "commune"},
     "application_url": "https://www.demarches-simplifiees.fr/commencer/fitn7-axe-3-guichets-territoriaux",
     "contacts": [
         {"kind": "prefecture", "name": "Préfecture de la Sarthe", "email": "pref-numerique@sarthe.example",

@@ -119,9 +119,9 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     card.wait_for()
     assert card.locator(".fitn7-badge").inner_text().strip().lower() == "éligible"
     text = card.inner_text()
-    assert "3a – Accompagnement par un expert du numérique" in text
+    assert "3a (accompagnement par un expert du numérique)" in text     # the engine's labels, as given
     assert "5\u202f000\u00a0€ (forfait)" in text
-    assert "Mamers, commune, Sarthe (72)" in text
+    assert "Mamers (commune, Sarthe (72), 4\u202f983 habitants)" in text
     assert "Résultats <b>avant</b> fin 2022 à confirmer." in text  # finding rendered as text
     assert card.locator("b").count() == 0
     link = card.locator("a.fitn7-cta")
