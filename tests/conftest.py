@@ -13,10 +13,18 @@ Fixtures:
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 import shutil
 import tempfile
 
 import pytest
+
+# The project root on the path, so that suites may import scripts.* (evaluation and cluster scripts)
+# when pytest runs without PYTHONPATH, as in CI.
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 _saved_url: str | None = None
 _tmp_dir: str | None = None
