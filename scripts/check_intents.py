@@ -48,8 +48,15 @@ def nlu_examples(paths: list[Path]) -> dict[str, list[str]]:
     for path in paths:
         for block in _load(path).get("nlu") or []:
             if "intent" in block:
-                out.setdefault(block["intent"], []).extend(_examples(block))
+                # a retrieval intent ("faq/who") counts for its base intent ("faq"), as in Rasa
+                out.setdefault(str(block["intent"]).split("/")[0], []).extend(_examples(block))
     return out
+
+
+def retrieval_intents(paths: list[Path]) -> set[str]:
+    """Base names of the retrieval intents of the NLU data ("faq" for "faq/who")."""
+    return {str(block["intent"]).split("/")[0] for path in paths for block in _load(path).get("nlu") or []
+            if "intent" in block and "/" in str(block["intent"])}
 
 
 def story_intents(paths: list[Path]) -> set[str]:
@@ -60,10 +67,10 @@ def story_intents(paths: list[Path]) -> set[str]:
             for story in data.get(key) or []:
                 for step in story.get("steps") or []:
                     if isinstance(step, dict) and "intent" in step:
-                        used.add(step["intent"])
+                        used.add(str(step["intent"]).split("/")[0])
                     for alt in (step.get("or") or []) if isinstance(step, dict) else []:
                         if "intent" in alt:
-                            used.add(alt["intent"])
+                            used.add(str(alt["intent"]).split("/")[0])
     return used
 
 
@@ -73,6 +80,7 @@ def check_data(root: Path = ROOT) -> list[str]:
     declared = {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []}
     data_files = sorted((root / "data").rglob("*.yml"))
     training = nlu_examples(data_files)
+    declared |= retrieval_intents(data_files)   # Rasa declares a retrieval intent from the NLU data
     used = story_intents(data_files)
     for intent in sorted(declared):
         n = len(training.get(intent, []))

@@ -153,6 +153,7 @@ class Request:
     results_date: dt.date | None = None
     agents_count: int | None = None
     users_count: int | None = None
+    population: int | None = None        # optional: a what-if's population instead of the referential's
     sub_axis: str | None = None          # optional: forces the sub-axis instead of the classifier's
     as_of: dt.date | None = None         # date of the rules to apply (default: today)
 
@@ -191,6 +192,7 @@ class Request:
         r.as_of = _date(d.get("as_of"), "as_of")
         r.agents_count = _count(d.get("agents_count"), "agents_count")
         r.users_count = _count(d.get("users_count"), "users_count")
+        r.population = _count(d.get("population"), "population")
         s = _text(d.get("sub_axis"), "sub_axis")
         if s is not None:
             s = s.lower().replace(" ", "")
@@ -351,7 +353,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         f.match = match
         f.applicant_type = match.type
         f.epci_type = match.epci_type
-        f.population = match.population
+        f.population = match.population if req.population is None else req.population
     else:
         f.applicant_type = req.applicant_type  # declared (a referential type) when not found or not asked
         if result is not None and result.status == "ambiguous" and f.applicant_type is None:

@@ -487,6 +487,8 @@ class CaseStore:
         needed = ("sender_id", "type_name", "data")
         if not all(name in cols for name in needed):
             return None
+        # the case of a second project is "<conversation id>#projet-2" (actions/followup.py)
+        conversation_id = conversation_id.split("#projet-")[0]
         query = (sa.select(events).where(cols.sender_id == conversation_id)
                  .where(cols.type_name.in_(("user", "bot"))))
         order = [cols.timestamp] if "timestamp" in cols else []
@@ -536,8 +538,8 @@ class CaseStore:
                     .having(sa.func.max(events.c.timestamp) < cutoff.replace(
                         tzinfo=dt.timezone.utc).timestamp())).scalars().all()
                 # never cut the transcript of a case that is still kept
-                kept = set(conn.execute(sa.select(cases_table.c.conversation_id)
-                                        .where(cases_table.c.updated_at >= cutoff)).scalars())
+                kept = {c.split("#projet-")[0] for c in conn.execute(sa.select(cases_table.c.conversation_id)
+                                        .where(cases_table.c.updated_at >= cutoff)).scalars()}
                 senders |= set(stale) - kept
             result["cases"] = len(ids)
             for chunk in _chunks(ids, 500):
