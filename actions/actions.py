@@ -225,8 +225,8 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
     ex = extract(message, pending, slots, _referential(), candidates=cands)
     key, _confidence = F.selected(message)
     if key and not new_project and not text.startswith("/") and U.is_question(text) \
-            and set(ex.updates) <= {"description", "role"} and not (pending and pending in ex.updates
-                                                                      and pending != "description"):
+            and not set(ex.updates) & U.HARD_FACTS and not (pending and pending in ex.updates
+                                                           and pending != "description"):
         # a procedure question typed like a statement ("À qui écrire pour une formation… ?"):
         # the question wins, nothing is recorded, the pending question is asked again
         return answer_faq(dispatcher, tracker, key)
@@ -326,7 +326,7 @@ def what_if(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, pre
     ex = extract(message, None, slots, _referential())
     changes = {k: v for k, v in ex.updates.items() if k in E.REQUEST_SLOTS and v is not None}
     changes.update(U.yes_no_corrections(text, None))
-    population = U.population_hypothesis(text)
+    population, population_words = U.population_hypothesis(text)
     if population is not None:
         changes.pop("agents_count", None)          # "5 000 habitants" is no count of agents
     if "description" not in changes and not changes and population is None and looks_like_project(text):
@@ -343,7 +343,8 @@ def what_if(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, pre
         return []
     new = _public(E.run_assessment(request))
     first = _public(previous)
-    dispatcher.utter_message(text=render.what_if_text(first, new, render.what_if_changes(changes, population, slots)),
+    dispatcher.utter_message(text=render.what_if_text(first, new, render.what_if_changes(changes, population_words, slots),
+                                                      population=population is not None),
                              json_message={"what_if": {"changes": {**changes, **({"population": population}
                                                                               if population is not None else {})},
                                                        "assessment": new}})

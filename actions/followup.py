@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.fmt import integer
 from assistant.reading import parsing as P
 from assistant.text import fold
 
@@ -17,6 +18,9 @@ from assistant.text import fold
 # again; the collectivity, its type, its funding and the user's role stay.
 PROJECT_SLOTS = ("description", "decision_level_sponsor", "results_date", "budget_eur", "expenses",
                  "agents_count")
+# Facts that make a message more than a question ("combien pour la commune de Mamers ?" is read as
+# facts); a count, a role, a kind of applicant or a project word inside a question are not.
+HARD_FACTS = {"collectivity", "department", "budget_eur", "results_date", "expenses"}
 PROJECT_SEPARATOR = "#projet-"   # case of project n > 1: "<conversation id>#projet-<n>"
 
 # "à qui écrire… ?", "c'est ouvert depuis quand ?", "on signe quoi… ?": the form of a question,
@@ -40,7 +44,7 @@ _ADDITION = re.compile(r"\b(?:aussi|egalement|en plus|de plus)\b")
 
 # Population what-if: "si on dépassait les 5 000 habitants", "avec 3 000 habitants".
 _POPULATION = re.compile(r"(?P<which>plus de|depass\w*|au dessus de|moins de|en dessous de|sous la barre des|"
-                         r"franchi\w*)?\s*(?:les |la barre des |le seuil des )?(?P<n>\d[\d ]{0,9}|\w+ mille)\s*habitants?")
+                         r"franchi\w*|sous|au dela de|pass\w* (?=le cap|la barre|le seuil))?\s*(?:les |la barre des |le seuil des |le cap des )?(?P<n>\d[\d ]{0,9}|\w+ mille)\s*habitants?")
 
 # Late yes/no corrections (outside the question they answer).
 _SPONSOR_NO = re.compile(r"\b(?:(?:n est|ne sera|n a ete)\s+)?pas (?:porte|soutenu|valide|vote|pilote|decide|appuye)"
@@ -88,21 +92,22 @@ def is_new_project(text: str) -> bool:
     return not _ADDITION.search(t)
 
 
-def population_hypothesis(text: str) -> int | None:
-    """The population a what-if assumes: "plus de 5 000 habitants" -> 5 001, "moins de 5 000" -> 4 999."""
+def population_hypothesis(text: str) -> tuple[int | None, str | None]:
+    """The population a what-if assumes, for the engine and in words: "plus de 5 000 habitants" ->
+    (5 001, "plus de 5 000 habitants"), "moins de 5 000" -> (4 999, …), "6 000 habitants" -> 6 000."""
     m = _POPULATION.search(fold((text or "")[:300]))
     if not m:
-        return None
+        return None, None
     raw = m.group("n").replace(" ", "")
     n = int(raw) if raw.isdigit() else P.words_to_number(m.group("n"))
-    if not n or n > 100_000_000:
-        return None
+    if not n or n > 10_000_000:
+        return None, None
     which = m.group("which") or ""
-    if which.startswith(("plus", "depass", "au dessus", "franchi")):
-        return n + 1
+    if which.startswith(("plus", "depass", "au dessus", "au dela", "franchi", "pass")):
+        return n + 1, f"plus de {integer(n)} habitants"
     if which.startswith(("moins", "en dessous", "sous")):
-        return max(n - 1, 0)
-    return n
+        return max(n - 1, 0), f"moins de {integer(n)} habitants"
+    return n, f"{integer(n)} habitants"
 
 
 def yes_no_corrections(text: str, pending: str | None) -> dict[str, Any]:

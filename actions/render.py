@@ -24,8 +24,9 @@ NEW_PROJECT = ("Je l'étudie comme un nouveau projet (projet {n}) pour la même 
                "« en fait le projet est … ».")
 WHAT_IF_NOTHING = ("Quelle information voulez-vous changer ? Par exemple : « et avec 30 000 € de budget ? », "
                    "« et si la commune dépassait 5 000 habitants ? », « et si les résultats arrivaient en mars 2023 ? ».")
-WHAT_IF_KEEP = ("Votre évaluation reste celle de départ. Pour retenir ce changement, dites-le "
-                "(« en fait le budget est de 30 000 € »).")
+WHAT_IF_KEEP = ("Votre évaluation reste celle de départ. Pour retenir un changement, corrigez l'information "
+                "(par exemple « en fait le budget est de 30 000 € »).")
+WHAT_IF_POPULATION = "La population prise en compte pour votre évaluation reste celle du référentiel (INSEE)."
 
 
 def collectivity_label(c: dict | None) -> str | None:
@@ -122,7 +123,7 @@ def past_line(p: dict) -> str:
     return f"projet {p.get('project')}" + (f" « {description} »" if description else "") + f" : {result}"
 
 
-def what_if_changes(changes: dict, population: int | None, slots: dict) -> str:
+def what_if_changes(changes: dict, population: str | None, slots: dict) -> str:
     """French words for the inputs a what-if changes, with the value they replace."""
     from assistant.eligibility.labels import fr_date
     import datetime as dt
@@ -166,12 +167,12 @@ def what_if_changes(changes: dict, population: int | None, slots: dict) -> str:
                 out.append("autre répartition des dépenses")
         except (TypeError, ValueError):
             continue
-    if population is not None:
-        out.append(f"population de {integer(population)} habitants")
+    if population:
+        out.append(f"population de {population}")
     return ", ".join(out) or "hypothèse"
 
 
-def what_if_text(first: dict, new: dict, change: str) -> str:
+def what_if_text(first: dict, new: dict, change: str, population: bool = False) -> str:
     """The first verdict and the what-if's side by side (one line each), then what stays."""
     lines = [f"Hypothèse : {change}.",
              f"• Évaluation actuelle : {short_result(first)}",
@@ -185,9 +186,9 @@ def what_if_text(first: dict, new: dict, change: str) -> str:
         if why:
             lines.append("Pourquoi : " + " ".join(why))
     amount = (new.get("amount") or {}).get("explanation")
-    if amount and new.get("eligibility") != "not_eligible":
-        lines.append(f"Montant : {amount}")
-    lines.append(WHAT_IF_KEEP)
+    if amount and new.get("eligibility") != "not_eligible" and not population:
+        lines.append(f"Montant : {amount}")      # (with a population what-if it would quote the assumed figure)
+    lines.append(WHAT_IF_POPULATION if population else WHAT_IF_KEEP)
     return "\n".join(lines)
 
 
