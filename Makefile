@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
+# held-out procedure questions scored by scripts/check_faq.py (README, "Evaluation sets")
+FAQ_HELD_OUT := tests/rasa/nlu_test.yml
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
 .PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean
@@ -52,9 +54,11 @@ test-engine: install referential
 test-rasa: install referential train
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(PY) scripts/check_intents.py
+	$(PY) scripts/faq_responses.py --check
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/rasa/test_stories.yml --out results/core --fail-on-prediction-errors
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/rasa/nlu_test.yml --out results/nlu
 	$(PY) scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
+	$(PY) scripts/check_faq.py --model $(MODEL) --min-accuracy 0.90 $(FAQ_HELD_OUT)
 	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions tests/rasa_plugins
 
 test-triage: install referential train

@@ -156,6 +156,34 @@ SCENARIOS: list[dict] = [
                    "asked": ["decision_level_sponsor", "decision_level_sponsor", "results_date"]},
     },
     {
+        "name": "questions typed mid-form: the FAQ answers, no verdict, the questions resume",
+        "turns": [
+            ("commune de [Mamers](collectivity) : un consultant pour notre stratégie numérique", "inform"),
+            ("Une fois retenus, on signe quoi avec l'État ?", "faq/contracting"),
+            ("C'est ouvert depuis quand ?", "faq/opening"),
+            ("oui", "affirm"),
+            ("juin 2022", "inform"),
+        ],
+        "expect": {"eligibility": "eligible", "faq": "faq_contracting", "amount_eur": 5000,
+                   "asked": ["decision_level_sponsor"] * 3 + ["results_date"]},
+    },
+    {
+        "name": "after the verdict: a what-if, then a second project for the same commune",
+        "turns": [
+            ("commune de [Mamers](collectivity) : un consultant pour notre stratégie numérique", "inform"),
+            ("oui", "affirm"),
+            ("juin 2022", "inform"),
+            ("Et si on dépassait les 5 000 habitants ?", "what_if"),
+            ("Et une appli pour les habitants, ça passerait aussi ?", "inform"),
+            ("oui", "affirm"),
+            ("septembre 2022", "inform"),
+            ("20 000 €", "inform"),
+        ],
+        "expect": {"eligibility": "eligible", "sub_axis": "3c", "amount_eur": 20000,
+                   "asked": ["decision_level_sponsor", "results_date", "decision_level_sponsor",
+                             "results_date", "budget_eur"]},
+    },
+    {
         "name": "hand-off asked by the user in the middle",
         "turns": [
             ("mairie de [Rodez](collectivity), on voudrait moderniser le standard téléphonique", "inform"),
