@@ -16,7 +16,7 @@ MODEL := models/fitn7.tar.gz
 FAQ_HELD_OUT := tests/rasa/nlu_test.yml
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean
+.PHONY: help install referential train run shell test test-engine test-rasa test-triage test-postgres test-web browser bench clean eval-conversations
 
 help:
 	@echo "make run   - install if needed, train if needed, start the assistant (5005, 5055, 8000)"
@@ -75,6 +75,11 @@ test-web: install referential train browser
 	$(BIN)/pytest -q tests/e2e
 
 test: test-engine test-rasa test-triage test-postgres test-web
+
+# The held-out conversation and FAQ sets of issue 11 (tests/conversations/README.md), played by a
+# simulated user against the real stack; fails below 95 %. Not in `test` until the goal is met.
+eval-conversations: install referential train
+	$(PY) scripts/eval_conversations.py
 
 bench: install referential train
 	$(PY) scripts/bench_referential.py

@@ -121,8 +121,8 @@ def ask(dispatcher: CollectingDispatcher, slot: str, assessment: dict | None) ->
         variables, buttons = render.homonym_question(assessment)
         dispatcher.utter_message(text=T.HOMONYMS.format(**variables), buttons=buttons)
         return
-    text, buttons = T.QUESTIONS.get(slot, (T.DEFAULT, []))
-    dispatcher.utter_message(text=text, buttons=list(buttons))
+    text, buttons = T.question(slot)
+    dispatcher.utter_message(text=text, buttons=buttons)
 
 
 def acknowledge(updates: dict, assessment: dict) -> str | None:
@@ -144,12 +144,13 @@ def acknowledge(updates: dict, assessment: dict) -> str | None:
             parts.append(f"résultats le {fr_date(dt.date.fromisoformat(updates['results_date']))}")
         except Exception:
             parts.append(f"résultats le {updates['results_date']}")
-    if updates.get("agents_count"):
-        try:
-            n = int(updates["agents_count"])
-            parts.append(f"{integer(n)} agent{'s' if n > 1 else ''}")   # "1 200 agents", French typography
-        except (TypeError, ValueError):
-            pass
+    for key, noun in (("agents_count", "agent"), ("users_count", "usager")):
+        if updates.get(key):
+            try:
+                n = int(updates[key])
+                parts.append(f"{integer(n)} {noun}{'s' if n > 1 else ''}")   # "1 200 agents", French typography
+            except (TypeError, ValueError):
+                pass
     if updates.get("role"):
         parts.append(f"vous êtes {updates['role']}")
     if updates.get("description") and assessment.get("missing", [None])[:1] != ["description"]:

@@ -8,17 +8,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from assistant.eligibility import inputs
 from assistant.eligibility.assess import Request, assess
 from assistant.errors import InputError
 
 log = logging.getLogger(__name__)
 
-# The engine's request keys kept in slots of the same name (docs/ARCHITECTURE.md).
-REQUEST_SLOTS = ("collectivity", "department", "applicant_type", "funded_only_by_local_authorities",
-                 "description", "decision_level_sponsor", "results_date", "budget_eur", "expenses",
-                 "agents_count")
-BOOL_SLOTS = ("funded_only_by_local_authorities", "decision_level_sponsor")
-INT_SLOTS = ("agents_count",)
+# The engine's inputs kept in slots of the same name: declared once, in knowledge/inputs.yml.
+REQUEST_SLOTS = inputs.slot_keys()
+BOOL_SLOTS = tuple(k for k in REQUEST_SLOTS if inputs.by_key()[k].type == "bool")
+INT_SLOTS = tuple(k for k in REQUEST_SLOTS if inputs.by_key()[k].type == "count")  # Rasa keeps floats
+# Slots of the dialogue's own state (not inputs of the engine); domain.yml declares both kinds.
+STATE_SLOTS = ("role", "assessment", "assessments", "pending_question", "fallback_count", "handoff_pending")
 
 
 def request_from_slots(slots: dict[str, Any]) -> dict:

@@ -223,9 +223,12 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
         date = P.parse_date(text, bare_year=(pending == "results_date"))
         if date:
             up["results_date"] = date
-        count = P.parse_count(text, bare=(pending == "agents_count"))
+        count = P.parse_count(text)
         if count:
             up["agents_count"] = count
+        users = P.parse_count(text, users=True)
+        if users:
+            up["users_count"] = users
         role = P.parse_role(text)
         if role and role != slots.get("role"):
             up["role"] = role
@@ -234,7 +237,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
     if text and not ex.dont_know:
         words = len(folded.split())
         if pending == "description":
-            taken = set(up) - {"role", "agents_count", "budget_eur", "results_date", "expenses",
+            taken = set(up) - {"role", "agents_count", "users_count", "budget_eur", "results_date", "expenses",
                                 "decision_level_sponsor"}
             plain_answer = P.looks_like_words(text) and P.parse_yes_no(text) is None and not taken
             if plain_answer or (P.looks_like_project(text) and (words >= 4 or not taken)):

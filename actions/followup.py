@@ -17,7 +17,7 @@ from assistant.text import fold
 # The inputs that belong to one project: a second project in the same conversation starts them
 # again; the collectivity, its type, its funding and the user's role stay.
 PROJECT_SLOTS = ("description", "decision_level_sponsor", "results_date", "budget_eur", "expenses",
-                 "agents_count")
+                 "agents_count", "users_count")
 # Facts that make a message more than a question ("combien pour la commune de Mamers ?" is read as
 # facts); a count, a role, a kind of applicant or a project word inside a question are not.
 HARD_FACTS = {"collectivity", "department", "budget_eur", "results_date", "expenses"}

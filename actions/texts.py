@@ -5,33 +5,26 @@ by the custom actions, so they live next to them.
 """
 from __future__ import annotations
 
+import json
+
+from assistant.eligibility import inputs
+
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
 
 
-def _type_button(title: str, kind: str) -> dict:
-    return {"title": title, "payload": '/inform{"applicant_type": "%s"}' % kind}
+def question(key: str) -> tuple[str, list[dict]]:
+    """The question of an input of the registry (knowledge/inputs.yml) and its buttons (Rasa payloads)."""
+    inp = inputs.by_key().get(key)
+    if inp is None or not inp.question:
+        return DEFAULT, []
+    if inp.buttons == "yes_no":
+        buttons = list(YES_NO)
+    else:
+        buttons = [{"title": b["title"], "payload": "/inform" + json.dumps({key: b["value"]}, ensure_ascii=False)}
+                   for b in inp.buttons or ()]
+    return inp.question_text, buttons
 
 
-QUESTIONS: dict[str, tuple[str, list[dict]]] = {
-    "collectivity": ("Pour quelle collectivité est le projet ? Donnez son nom (ou son code INSEE, son code postal "
-                     "ou son SIREN).", []),
-    "department": ("Dans quel département se trouve votre structure ?", []),
-    "applicant_type": ("Quel type de structure porte le projet ?", [
-        _type_button("Commune", "commune"), _type_button("Intercommunalité (EPCI)", "epci"),
-        _type_button("Département", "departement"), _type_button("Région", "region"),
-        _type_button("Collectivité d'outre-mer", "com"), _type_button("Syndicat de collectivités", "syndicat"),
-        _type_button("Autre personne morale (SPL, GIP…)", "personne_morale"),
-        _type_button("Association", "association"), _type_button("Entreprise", "entreprise"),
-        _type_button("Laboratoire d'innovation territoriale", "laboratoire_innovation")]),
-    "funded_only_by_local_authorities": ("Votre structure est-elle financée uniquement par des collectivités locales "
-                                         "(hors éventuelles subventions de l'État ou européennes) ?", YES_NO),
-    "description": ("Décrivez votre projet en quelques phrases : que voulez-vous faire, pour qui, avec quel appui ?", []),
-    "decision_level_sponsor": ("Le projet est-il porté par un niveau décisionnel de votre structure (le maire, le "
-                               "président, l'exécutif, la direction générale) ?", YES_NO),
-    "results_date": ("Quand le projet donnera-t-il ses premiers résultats concrets ? (par exemple « juin 2022 »)", []),
-    "budget_eur": ("Quel est le coût total prévu du projet, en euros ? (par exemple « 12 000 € »)", []),
-    "agents_count": ("Combien d'agents ou d'usagers le projet concerne-t-il ?", []),
-}
 HOMONYMS = "Il existe {count} {noun} nommées {name} : laquelle ?"
 RESUME = "Reprenons :"
 NOT_UNDERSTOOD_ANSWER = "Je n'ai pas compris votre réponse."

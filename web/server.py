@@ -41,6 +41,7 @@ import aiohttp
 from aiohttp import web
 
 from assistant.config import env_int
+from web import triage
 from web.origin import TRUST_PROXY_KEY, is_same_origin, public_origin, trust_proxy_from_env
 
 log = logging.getLogger("web.server")
@@ -252,14 +253,7 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", chat_preflight)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
-    try:
-        from web import triage
-    except ModuleNotFoundError as exc:  # issue 5 not merged yet: serve the rest
-        if exc.name != "web.triage":
-            raise
-        log.warning("web.triage absent: no /triage routes")
-    else:
-        triage.setup(app)
+    triage.setup(app)
     return app
 
 

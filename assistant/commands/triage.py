@@ -23,8 +23,8 @@ from ..helpdesk.cases import CaseStore, head_revision, migrate
 from ..db import get_engine
 from ..errors import InputError
 from ..fmt import integer
-from ..helpdesk.triage import (Filter, PriorityRules, case_to_dict, case_type_label, eligibility_label,
-                      hash_password, queue, sub_axis_label, sub_axis_short_label, to_csv)
+from ..helpdesk.triage import (Filter, PriorityRules, case_to_dict, case_type_label, eligibility_cell,
+                      hash_password, queue, sub_axis_cell, sub_axis_short_label, to_csv)
 
 
 def _db_errors(func):
@@ -120,7 +120,7 @@ def _list(args: argparse.Namespace) -> int:
             who += f" ({integer(c.population)} hab.)"
         flags = " · mise en relation" if c.handoff_reason else ""
         print(f"{rank:>3}. n° {c.id} · {c.status_label} · {who} · dépt {c.department or '?'} · "
-              f"{sub_axis_short_label(c.sub_axis)} · {eligibility_label(c.eligibility)}{flags}")
+              f"{sub_axis_short_label(c.sub_axis)} · {eligibility_cell(c.eligibility)}{flags}")
         print(f"     {p.tier_label}, score {p.score} : "
               + " ; ".join(r.short() for r in p.reasons))
     return 0
@@ -146,8 +146,8 @@ def _show(args: argparse.Namespace) -> int:
         ("Collectivité", " ".join(str(x) for x in (coll["name"], coll["code"]) if x) or "non identifiée"),
         ("Type", case_type_label(case) if case.collectivity_type else None),
         ("Population", coll["population"]), ("Département", coll["department"]),
-        ("Sous-axe", sub_axis_label(case.sub_axis) if case.sub_axis else None),
-        ("Éligibilité", eligibility_label(case.eligibility)),
+        ("Sous-axe", sub_axis_cell(case.sub_axis) if case.sub_axis else None),
+        ("Éligibilité", eligibility_cell(case.eligibility)),
         ("Montant", data["amount"]["text"]), ("Calcul", case.amount_explanation),
         ("Agents", case.agents_count), ("Utilisateurs", case.users_count),
         ("Mise en relation", case.handoff_reason), ("Encore à préciser", ", ".join(case.missing)),

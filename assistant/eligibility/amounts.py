@@ -11,6 +11,7 @@ from typing import Any
 
 from ..fmt import eur, integer
 from ..text import fold
+from .labels import EPCI_LABELS
 
 CATEGORIES = ("equipment_agents", "licence_non_eu", "staff", "other")
 
@@ -162,7 +163,7 @@ def compute(sub_axis: str | None, *, applicant_type: str | None, epci_type: str 
     if sub_axis is None:
         return AmountResult(None, None, "Le montant dépend du volet (3a, 3b ou 3c), qui n'est pas encore déterminé.",
                             excluded, cost, budget_used)
-    if sub_axis == "3a":
+    if knowledge.grid_entry and sub_axis == knowledge.grid_entry["sub_axis"]:
         grid = knowledge.grid_3a
         department_grid = False
         if settings and settings.get("flat_rate_grid"):
@@ -183,23 +184,36 @@ def compute(sub_axis: str | None, *, applicant_type: str | None, epci_type: str 
         amount = float(row["eur"])
         who = _who(applicant_type, epci_type, population, row)
         text = f"Forfait 3a de {eur(amount)} pour {who} ({origin})."
-        if cost is not None and cost < amount:
-            text += (f" Le financement ne pouvant dépasser 100 % du coût, il est limité au coût éligible, "
-                     f"soit {eur(cost)}.")
-            amount = cost
+        max_rate = float(knowledge.funding_rate["max_rate"]) if knowledge.funding_rate else 1.0
+        if cost is not None and cost * max_rate < amount:
+            cap = _round(cost * max_rate)
+            text += (f" Le financement ne pouvant dépasser {percent(max_rate)} du coût, il est limité à "
+                     + ("au coût éligible" if max_rate == 1 else f"{percent(max_rate)} du coût éligible")
+                     + f", soit {eur(cap)}.")
+            amount = cap
         if row.get("reading"):
             text += " Lecture retenue : " + row["reading"]
         text += removed_txt
         return AmountResult("flat_rate", _round(amount), text, excluded, cost, budget_used,
                             reading=row.get("reading"), department_grid=department_grid)
-    # 3b, 3c: up to 100 % of the eligible cost
+    # 3b, 3c: up to `up_to_cost.rate` (100 %) of the eligible cost
+    if not knowledge.up_to_cost or sub_axis not in knowledge.up_to_cost["sub_axes"]:
+        return AmountResult(None, None, f"Aucune règle de montant n'est connue pour le volet {sub_axis} : la "
+                            "préfecture fixe le montant.", excluded, cost, budget_used)
+    rate = float(knowledge.up_to_cost["rate"])
     if cost is None:
-        return AmountResult("up_to_cost", None, f"Pour le volet {sub_axis}, le financement peut atteindre 100 % "
-                            "du coût éligible du projet : indiquez le budget pour l'estimer.",
+        return AmountResult("up_to_cost", None, f"Pour le volet {sub_axis}, le financement peut atteindre "
+                            f"{percent(rate)} du coût éligible du projet : indiquez le budget pour l'estimer.",
                             excluded, None, None, needs_budget=True)
-    text = (f"Pour le volet {sub_axis}, le financement peut atteindre 100 % du coût éligible, soit au plus "
-            f"{eur(cost)} pour un budget de {eur(budget_used)}.{removed_txt} La préfecture fixe le montant accordé.")
-    return AmountResult("up_to_cost", cost, text, excluded, cost, budget_used)
+    amount = _round(cost * rate)
+    text = (f"Pour le volet {sub_axis}, le financement peut atteindre {percent(rate)} du coût éligible, soit au plus "
+            f"{eur(amount)} pour un budget de {eur(budget_used)}.{removed_txt} La préfecture fixe le montant accordé.")
+    return AmountResult("up_to_cost", amount, text, excluded, cost, budget_used)
+
+
+def percent(rate: float) -> str:
+    """0.8 -> "80 %" (as the source text writes "100 %")."""
+    return f"{round(rate * 100):g} %"
 
 
 def _who(applicant_type: str | None, epci_type: str | None, population: int | None, row: dict) -> str:
@@ -210,8 +224,9 @@ def _who(applicant_type: str | None, epci_type: str | None, population: int | No
         return f"une commune{pop}"
     labels = {"region": "une région", "departement": "un département", "com": "une collectivité d'outre-mer",
               "syndicat": "un syndicat", "personne_morale": "une personne morale"}
-    epci_labels = {"CC": "une communauté de communes", "CA": "une communauté d'agglomération",
-                   "CU": "une communauté urbaine", "METRO": "une métropole", "MET69": "la Métropole de Lyon"}
     if applicant_type == "epci":
-        return epci_labels.get(epci_type or "", "un EPCI")
+        kind = EPCI_LABELS.get(epci_type or "")
+        if kind is None:
+            return "un EPCI"
+        return f"la {kind}" if kind[0].isupper() else f"une {kind}"   # every kind is feminine
     return labels.get(applicant_type or "", "ce candidat")

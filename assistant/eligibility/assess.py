@@ -7,232 +7,17 @@ collectivity in the referential, classifies the description, evaluates the rules
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import amounts as amounts_mod
 from .evaluate import evaluate, Facts
+from .inputs import Request, label as input_label
 from .findings import _src, Finding, MET, missing_inputs, NOT_MET, UNKNOWN, verdict
-from .labels import collectivity_label, fr_date, sub_axis_label, type_label
+from .labels import collectivity_label, eligibility_label, fr_date, sub_axis_label, type_label
 from .referential import TYPES as REFERENTIAL_TYPES
 from .view import Knowledge, knowledge_on, rules_date, text
-from ..errors import InputError
 from ..fmt import eur
-from ..text import fold
-
-MAX_TEXT = 300            # names, département, labels
-MAX_DESCRIPTION = 5000    # free-text description of the project
-MAX_EXPENSES = 200
-
-APPLICANT_TYPES = ("commune", "departement", "region", "epci", "com", "syndicat", "personne_morale",
-                   "association", "entreprise", "etat", "particulier", "laboratoire_innovation")
-_TYPE_SYNONYMS = {
-    "commune": "commune", "mairie": "commune", "ville": "commune", "municipalite": "commune",
-    "departement": "departement", "conseil departemental": "departement",
-    "region": "region", "conseil regional": "region",
-    "epci": "epci", "intercommunalite": "epci", "groupement": "epci", "groupement de collectivites": "epci",
-    "communaute de communes": "epci", "communaute d agglomeration": "epci", "communaute urbaine": "epci",
-    "metropole": "epci", "cc": "epci", "ca": "epci", "cu": "epci",
-    "com": "com", "collectivite d outre mer": "com", "collectivite d outre-mer": "com",
-    "syndicat": "syndicat", "syndicat mixte": "syndicat", "syndicat intercommunal": "syndicat",
-    "sivu": "syndicat", "sivom": "syndicat", "petr": "syndicat",
-    "personne morale": "personne_morale", "personne_morale": "personne_morale",
-    "association": "association", "entreprise": "entreprise", "societe": "entreprise",
-    "etat": "etat", "service de l etat": "etat", "services de l etat": "etat", "prefecture": "etat",
-    "particulier": "particulier", "citoyen": "particulier", "habitant": "particulier",
-    "laboratoire innovation": "laboratoire_innovation", "laboratoire d innovation": "laboratoire_innovation",
-    "laboratoire d innovation territoriale": "laboratoire_innovation", "laboratoire_innovation": "laboratoire_innovation",
-    "lab": "laboratoire_innovation",
-}
-_TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1"}
-_FALSE = {"non", "n", "no", "false", "faux", "0"}
-SUB_AXES = ("3a", "3b", "3c")
-_CURRENCY_SUFFIX = re.compile(r"(€|eur|euros?)$", re.I)
-_DECIMAL_COMMA = re.compile(r"-?\d+(,\d+)?")
-_DOTTED_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")
-
-MISSING_LABELS = {
-    "collectivity": "la collectivité candidate", "department": "le département",
-    "applicant_type": "le type de candidat",
-    "funded_only_by_local_authorities": "l'origine des financements du candidat",
-    "description": "la description du projet", "decision_level_sponsor": "le portage à un niveau décisionnel",
-    "results_date": "la date des premiers résultats", "budget_eur": "le budget du projet",
-}
-
-
-# --------------------------------------------------------------------------- input
-
-
-def _text(value: Any, key: str, limit: int = MAX_TEXT) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InputError(f"« {key} » doit être un texte.")
-    s = str(value).replace("\x00", " ").strip()
-    return s[:limit] or None
-
-
-def _bool(value: Any, key: str) -> bool | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        v = fold(value)
-        if v in _TRUE:
-            return True
-        if v in _FALSE:
-            return False
-    raise InputError(f"« {key} » doit valoir oui ou non.")
-
-
-def _date(value: Any, key: str) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        s = value.strip()[:40]
-        try:
-            return dt.date.fromisoformat(s[:10]) if len(s) >= 10 else dt.date.fromisoformat(s)
-        except ValueError:
-            pass
-    raise InputError(f"« {key} » doit être une date au format AAAA-MM-JJ (par exemple 2022-06-30).")
-
-
-def _number(value: Any, key: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise InputError(f"« {key} » doit être un montant en euros.")
-    if isinstance(value, (int, float)):
-        x = float(value)
-    elif isinstance(value, str):
-        s = value.strip()[:40].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-        s = _CURRENCY_SUFFIX.sub("", s)
-        if _DECIMAL_COMMA.fullmatch(s):
-            s = s.replace(",", ".")
-        elif _DOTTED_THOUSANDS.fullmatch(s):  # 12.000,50
-            s = s.replace(".", "").replace(",", ".")
-        try:
-            x = float(s)
-        except ValueError:
-            raise InputError(f"« {key} » doit être un montant en euros (par exemple 12000).") from None
-    else:
-        raise InputError(f"« {key} » doit être un montant en euros.")
-    if math.isnan(x) or math.isinf(x):
-        raise InputError(f"« {key} » doit être un montant en euros.")
-    return x
-
-
-def _count(value: Any, key: str) -> int | None:
-    x = _number(value, key) if value is not None else None
-    if x is None:
-        return None
-    if x < 0 or x != int(x) or x > 10_000_000:
-        raise InputError(f"« {key} » doit être un nombre entier positif.")
-    return int(x)
-
-
-@dataclass
-class Request:
-    collectivity: str | None = None
-    department: str | None = None
-    applicant_type: str | None = None
-    funded_only_by_local_authorities: bool | None = None
-    description: str | None = None
-    budget_eur: float | None = None
-    expenses: list[amounts_mod.Expense] = field(default_factory=list)
-    decision_level_sponsor: bool | None = None
-    results_date: dt.date | None = None
-    agents_count: int | None = None
-    users_count: int | None = None
-    population: int | None = None        # optional: a what-if's population instead of the referential's
-    sub_axis: str | None = None          # optional: forces the sub-axis instead of the classifier's
-    as_of: dt.date | None = None         # date of the rules to apply (default: today)
-
-    @classmethod
-    def from_dict(cls, d: Any) -> "Request":
-        if not isinstance(d, dict):
-            raise InputError("La demande doit être un objet JSON (des paires « clé : valeur »).")
-        max_budget = knowledge_on(rules_date(dt.date.today())).max_budget
-        r = cls()
-        r.collectivity = _text(d.get("collectivity"), "collectivity")
-        dep = d.get("department")
-        if isinstance(dep, int) and not isinstance(dep, bool):
-            dep = f"{dep:02d}"
-        r.department = _text(dep, "department")
-        t = _text(d.get("applicant_type"), "applicant_type")
-        if t is not None:
-            norm = _TYPE_SYNONYMS.get(fold(t)) or _TYPE_SYNONYMS.get(t.strip().lower())
-            if norm is None:
-                raise InputError("« applicant_type » inconnu : « " + t[:60] + " ». Valeurs possibles : "
-                                 + ", ".join(APPLICANT_TYPES) + ".")
-            r.applicant_type = norm
-        r.funded_only_by_local_authorities = _bool(d.get("funded_only_by_local_authorities"),
-                                                   "funded_only_by_local_authorities")
-        r.description = _text(d.get("description"), "description", MAX_DESCRIPTION)
-        budget = _number(d.get("budget_eur"), "budget_eur")
-        if budget is not None:
-            if budget <= 0:
-                raise InputError("Le budget (« budget_eur ») doit être un montant positif en euros.")
-            if budget > max_budget:
-                raise InputError(f"Le budget (« budget_eur ») de {eur(budget)} paraît hors de proportion (plus de "
-                                 f"{eur(max_budget)}) : vérifiez le montant.")
-        r.budget_eur = budget
-        r.expenses = _expenses(d.get("expenses"), max_budget)
-        r.decision_level_sponsor = _bool(d.get("decision_level_sponsor"), "decision_level_sponsor")
-        r.results_date = _date(d.get("results_date"), "results_date")
-        r.as_of = _date(d.get("as_of"), "as_of")
-        r.agents_count = _count(d.get("agents_count"), "agents_count")
-        r.users_count = _count(d.get("users_count"), "users_count")
-        r.population = _count(d.get("population"), "population")
-        s = _text(d.get("sub_axis"), "sub_axis")
-        if s is not None:
-            s = s.lower().replace(" ", "")
-            if s not in SUB_AXES:
-                raise InputError("« sub_axis » doit valoir 3a, 3b ou 3c.")
-            r.sub_axis = s
-        return r
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("results_date", "as_of"):
-            if d[k] is not None:
-                d[k] = d[k].isoformat()
-        return d
-
-
-def _expenses(value: Any, max_budget: float) -> list[amounts_mod.Expense]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError("« expenses » doit être une liste de dépenses ({\"label\": …, \"amount_eur\": …}).")
-    if len(value) > MAX_EXPENSES:
-        raise InputError(f"Trop de dépenses détaillées (au plus {MAX_EXPENSES}).")
-    out = []
-    for i, e in enumerate(value, 1):
-        if not isinstance(e, dict):
-            raise InputError(f"Dépense n° {i} : elle doit avoir un libellé (« label ») et un montant (« amount_eur »).")
-        label = _text(e.get("label"), f"expenses[{i}].label") or f"Dépense n° {i}"
-        amount = _number(e.get("amount_eur"), f"expenses[{i}].amount_eur")
-        if amount is None:
-            raise InputError(f"Dépense n° {i} (« {label} ») : le montant (« amount_eur ») manque.")
-        if amount < 0 or amount > max_budget:
-            raise InputError(f"Dépense n° {i} (« {label} ») : montant invalide ({eur(amount)}).")
-        cat = _text(e.get("category"), f"expenses[{i}].category")
-        if cat is not None and cat not in amounts_mod.CATEGORIES:
-            raise InputError(f"Dépense n° {i} : catégorie inconnue « {cat[:40]} » (valeurs possibles : "
-                             + ", ".join(amounts_mod.CATEGORIES) + ").")
-        out.append(amounts_mod.Expense(label, amount, cat))
-    return out
-
 
 # --------------------------------------------------------------------------- output
 
@@ -262,9 +47,10 @@ class Assessment:
     def to_dict(self) -> dict:
         return {
             "eligibility": self.eligibility,
+            "eligibility_label": eligibility_label(self.eligibility),
             "findings": [f.to_dict() for f in self.findings],
             "missing": list(self.missing),
-            "missing_labels": [MISSING_LABELS.get(m, m) for m in self.missing],
+            "missing_labels": [input_label(m) for m in self.missing],
             "sub_axis": self.sub_axis,
             "sub_axis_label": sub_axis_label(self.sub_axis),
             "sub_axes": list(self.sub_axes),
@@ -327,9 +113,8 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     on = rules_date(as_of)
     k = knowledge_on(on)
     f = Facts(collectivity_query=req.collectivity, department_query=req.department,
-                declared_type=req.applicant_type, funded_only=req.funded_only_by_local_authorities,
-                description=req.description, decision_level_sponsor=req.decision_level_sponsor,
-                results_date=req.results_date)
+              declared_type=req.applicant_type, description=req.description,
+              inputs=req.values(), unknown=req.unknown)
 
     dep = None
     if req.department:
@@ -353,7 +138,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
         f.match = match
         f.applicant_type = match.type
         f.epci_type = match.epci_type
-        f.population = match.population if req.population is None else req.population
+        f.population = match.population if req.population is None else req.population   # what-if
     else:
         f.applicant_type = req.applicant_type  # declared (a referential type) when not found or not asked
         if result is not None and result.status == "ambiguous" and f.applicant_type is None:
@@ -397,7 +182,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
     if amount.excluded_expenses:
         findings.append(_expenses_finding(amount, k))
     eligibility = verdict(findings)
-    missing = missing_inputs(findings, ["budget_eur"] if amount.needs_budget else [])
+    missing = missing_inputs(findings, ["budget_eur"] if amount.needs_budget and not req.is_unknown("budget_eur") else [])
     if eligibility == "not_eligible":
         missing = []
 
@@ -420,8 +205,7 @@ def _assess(req: Request, ref: Any, cls: Any) -> Assessment:
 
     contacts = _contacts(f, k, sub_axes, settings)
     advice = _advice(req, f, k, eligibility, findings, amount, sub_axes, settings, as_of)
-    app_url = k.procedure["application_url"]["url"] if "application_url" in k.procedure else \
-        load_application_url()
+    app_url = k.procedure["application_url"]["url"]   # in force on every rules date (rules_date clamps)
     a = Assessment(
         eligibility=eligibility, findings=findings, missing=missing, sub_axis=f.sub_axis, sub_axes=sub_axes,
         sub_axis_scores=scores, sub_axis_evidence=evidence, sub_axis_negated=negated,
@@ -437,11 +221,6 @@ def _labelled(c: Any) -> dict:
     """A collectivity of the referential as in the contract, with its French labels: `label`
     ("Mamers (commune, Sarthe (72), 4 996 habitants)", as in the summary) and `type_label`."""
     return {**c.to_dict(), "label": collectivity_label(c), "type_label": type_label(c.type, c.epci_type)}
-
-
-def load_application_url() -> str:
-    from .knowledge import load_cached
-    return next(e["url"] for e in load_cached("rules.yml")["procedure"] if e["id"] == "application_url")
 
 
 def _excluded_items(amount: amounts_mod.AmountResult) -> str:
@@ -491,12 +270,12 @@ def _contacts(f: Facts, k: Knowledge, sub_axes: list[str], settings: dict | None
                     "url": directory,
                     "why": "Pour une région, le guichet est suivi par la préfecture de région : cherchez-la sur "
                            "l'annuaire de l'administration.", "department": None})
-    if k.contact_anct and ("3b" in sub_axes or f.sub_axis == "3b"):
+    if k.contact_anct and (set(k.contact_anct["sub_axes"]) & set(sub_axes + [f.sub_axis])):
         c = k.contact_anct
         out.append({"kind": c["kind"], "name": c["name"], "email": c["email"], "url": None, "why": c["why"]})
     # The one to write to (hand-off): the ANCT when the main sub-axis is 3b (source text, 3b: "vous
     # pouvez écrire à societe.numerique@anct.gouv.fr"), the prefecture otherwise.
-    main = "anct" if f.sub_axis == "3b" and len(out) > 1 else "prefecture"
+    main = "anct" if k.contact_anct and f.sub_axis in k.contact_anct["sub_axes"] and len(out) > 1 else "prefecture"
     for c in out:
         c["primary"] = c["kind"] == main
     return out
@@ -519,11 +298,10 @@ def _advice(req: Request, f: Facts, k: Knowledge, eligibility: str, findings: li
         return out
     if settings:
         out.extend(settings.get("notes") or [])
-    sponsor = by_rule.get("decision_level_sponsor")
-    if sponsor is None or sponsor.status != MET:
-        out.append(text(k, "advice_sponsor_prepare"))
-    else:
-        out.append(text(k, "advice_sponsor_attach"))
+    for cond in k.conditions.values():   # a condition's advice (knowledge/rules.yml `advice`)
+        if cond.get("advice"):
+            found = by_rule.get(cond["id"])
+            out.append(text(k, cond["advice"]["met" if found is not None and found.status == MET else "otherwise"]))
     out.append(text(k, "advice_planning", **dates))
     if amount.kind == "up_to_cost" or req.budget_eur is None:
         out.append(text(k, "advice_budget"))
@@ -560,9 +338,7 @@ def _summary(a: Assessment, f: Facts, match: Any) -> str:
         who = "Un candidat non identifié"
     if f.department_name and (match is None or match.type in ("region",)):
         who += f", {f.department_name}"
-    verdict = {"eligible": "éligible", "not_eligible": "non éligible",
-               "to_confirm": "éligibilité à confirmer"}[a.eligibility]
-    parts.append(f"{who} : {verdict}.")
+    parts.append(f"{who} : {eligibility_label(a.eligibility)}.")
     if a.sub_axis:
         p = f"Volet {sub_axis_label(a.sub_axis)}"
         if len(a.sub_axes) > 1:
@@ -583,7 +359,7 @@ def _summary(a: Assessment, f: Facts, match: Any) -> str:
         kind = "forfait" if a.amount["kind"] == "flat_rate" else "jusqu'à"
         parts.append(f"Montant indicatif : {kind} {eur(a.amount['eur'])}.")
     if a.missing:
-        parts.append("Reste à préciser : " + ", ".join(MISSING_LABELS[m] for m in a.missing) + ".")
+        parts.append("Reste à préciser : " + ", ".join(input_label(m) for m in a.missing) + ".")
     if a.department_settings:
         parts.append(f"Règles locales appliquées : {a.department_settings['name']}.")
     return " ".join(parts)

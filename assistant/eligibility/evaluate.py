@@ -11,6 +11,7 @@ from typing import Any
 
 from ..fmt import integer
 from .findings import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, Finding, _jsonable, _src
+from .inputs import label as input_label
 from .labels import TYPE_LABELS, collectivity_label, fr_date
 from .referential import TYPES as REFERENTIAL_TYPES
 from .view import Knowledge, population_cap_scope
@@ -32,20 +33,18 @@ class Facts:
     applicant_type: str | None = None          # effective type
     epci_type: str | None = None
     population: int | None = None
-    funded_only: bool | None = None
     description: str | None = None
     is_digital: bool | None = None
     excluded: Any = None                       # Classification.excluded
     sub_axis: str | None = None
-    decision_level_sponsor: bool | None = None
-    results_date: dt.date | None = None
+    inputs: dict = field(default_factory=dict)   # the request's values by input key
+    unknown: frozenset = frozenset()            # inputs the user said they do not know
 
 
 
 def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
     out: list[Finding] = []
     app_src = _src(k.applicant_types.get("commune"))
-    lab = f.applicant_type == "laboratoire_innovation"
     type_entry = k.applicant_types.get(f.applicant_type or "")
     declared_only = f.applicant_type is not None and f.applicant_type not in REFERENTIAL_TYPES
 
@@ -125,41 +124,26 @@ def evaluate(f: Facts, k: Knowledge) -> list[Finding]:
                                "d'éligibilité ne s'appliquent pas ; l'éligibilité est à confirmer avec la préfecture.",
                                _src(type_entry), values))
 
-    # 4. funding only from local authorities (personne morale, association)
-    pm_entry = k.applicant_types.get("personne_morale")
-    if type_entry and type_entry["status"] == "needs_funding_check":
-        if f.funded_only is True:
-            out.append(Finding("funded_only_by_local_authorities", MET,
-                               "Ses financements ne proviennent que de collectivités locales (hors subventions de "
-                               "l'État ou européennes) : condition remplie.", _src(pm_entry), {"value": True}))
-        elif f.funded_only is False:
-            out.append(Finding("funded_only_by_local_authorities", NOT_MET,
-                               "Ses financements ne proviennent pas que de collectivités locales : le candidat n'est "
-                               "pas éligible.", _src(pm_entry), {"value": False}))
-        else:
-            out.append(Finding("funded_only_by_local_authorities", UNKNOWN,
-                               "Il faut savoir si ses financements proviennent uniquement de collectivités locales "
-                               "(hors subventions de l'État ou européennes).", _src(pm_entry), {},
-                               missing=["funded_only_by_local_authorities"]))
-    else:
-        out.append(Finding("funded_only_by_local_authorities", NOT_APPLICABLE,
-                           "Question sans objet : elle ne concerne que les personnes morales et associations.",
-                           _src(pm_entry), {}, required=False))
+    # 4. conditions on the applicant (e.g. funding only from local authorities)
+    status = type_entry["status"] if type_entry else None
+    for cond in k.conditions.values():
+        if cond.get("applies_to_status"):
+            out.append(_applicant_condition(f, cond, status))
 
     # 5. per-département settings
     settings = k.settings_for(f.department_code, f.region_code)
     if settings:
         out.extend(_department_findings(f, settings, type_entry))
 
-    # 6. conditions (not applicable to an innovation lab)
-    cond = k.conditions
-    if lab:
-        for rid in ("digital_project", "decision_level_sponsor", "results_date"):
-            if rid in cond:
-                out.append(Finding(rid, NOT_APPLICABLE, "Critère général sans objet pour un laboratoire d'innovation "
-                                   "territoriale (à voir avec la préfecture).", _src(cond[rid]), {}, required=False))
-    else:
-        out.extend(_condition_findings(f, cond, k))
+    # 6. conditions on the project (some are not applicable to an innovation lab)
+    for cond in k.conditions.values():
+        if cond.get("applies_to_status"):
+            continue
+        if f.applicant_type in (cond.get("not_for_types") or []):
+            out.append(Finding(cond["id"], NOT_APPLICABLE, " ".join(cond["not_for_message"].split()),
+                               _src(cond), {}, required=False))
+        else:
+            out.extend(CONDITION_KINDS[cond["kind"]](f, cond, k))
     return out
 
 
@@ -224,67 +208,82 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
     return out
 
 
-def _condition_findings(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
+def _message(cond: dict, key: str, **values) -> str:
+    return " ".join(cond["messages"][key].split()).format(**values)
+
+
+def _declared_unknown(f: Facts, cond: dict) -> Finding:
+    """The user said they do not know (knowledge/inputs.yml, `unknown_ok`): not asked again, "à confirmer"."""
+    return Finding(cond["id"], UNKNOWN, f"Réponse pas encore connue pour {input_label(cond['input'])} : à confirmer "
+                   "avec la préfecture avant le dépôt.", _src(cond), {"value": "unknown"})
+
+
+def _yes_required(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
+    """A yes/no input that must be yes (knowledge/rules.yml, `kind: yes_required`)."""
+    key = cond["input"]
+    value = f.inputs.get(key)
+    if value is True:
+        return [Finding(cond["id"], MET, _message(cond, "met"), _src(cond), {"value": True})]
+    if value is False:
+        return [Finding(cond["id"], NOT_MET, _message(cond, "not_met"), _src(cond), {"value": False})]
+    if key in f.unknown:
+        return [_declared_unknown(f, cond)]
+    return [Finding(cond["id"], UNKNOWN, _message(cond, "unknown"), _src(cond), {}, missing=[key])]
+
+
+def _applicant_condition(f: Facts, cond: dict, status: str | None) -> Finding:
+    """A condition that only some kinds of applicant must meet (`applies_to_status`)."""
+    if status not in cond["applies_to_status"]:
+        return Finding(cond["id"], NOT_APPLICABLE, _message(cond, "not_applicable"), _src(cond), {}, required=False)
+    return _yes_required(f, cond, None)[0]
+
+
+def _date_before(f: Facts, cond: dict, k: Knowledge) -> list[Finding]:
+    """A date input that must not be later than `deadline` (`kind: date_before`)."""
+    key, deadline = cond["input"], cond["deadline"]
+    value = f.inputs.get(key)
+    values = {"deadline": deadline.isoformat()}
+    if value is None:
+        if key in f.unknown:
+            return [_declared_unknown(f, cond)]
+        return [Finding(cond["id"], UNKNOWN, _message(cond, "unknown", year=deadline.year), _src(cond), values,
+                        missing=[key])]
+    values[key] = value.isoformat()
+    status = MET if value <= deadline else NOT_MET
+    return [Finding(cond["id"], status, _message(cond, status, date=fr_date(value), year=deadline.year,
+                                                 deadline=fr_date(deadline)), _src(cond), values)]
+
+
+def _digital(f: Facts, e: dict, k: Knowledge) -> list[Finding]:
+    """The project is digital, judged on the description by the classifier (`kind: digital`)."""
     out = []
-    e = cond.get("digital_project")
-    if e:
-        exclusions = [x for x in (f.excluded or []) if isinstance(x, dict) and x.get("kind", "exclusion") == "exclusion"]
-        excluded_only = bool(exclusions) and f.sub_axis is None
-        if not f.description:
-            out.append(Finding("digital_project", UNKNOWN, "Décrivez le projet en quelques phrases pour vérifier qu'il "
-                               "s'agit d'un projet de transformation, d'innovation ou de modernisation numérique.",
-                               _src(e), {}, missing=["description"]))
-        elif excluded_only and "equipment_agents" in k.restrictions:
-            r = k.restrictions["equipment_agents"]
-            out.append(Finding("digital_project", NOT_MET,
-                               "Le projet décrit consiste surtout en l'achat d'équipements informatiques pour les "
-                               "agents, qui sont exclus du guichet.", _src(r), {"excluded": _jsonable(f.excluded)}))
-        elif f.is_digital is True:
-            out.append(Finding("digital_project", MET, "Le projet est un projet de transformation, d'innovation ou de "
-                               "modernisation numérique.", _src(e), {"is_digital": True}))
-            if exclusions and "equipment_agents" in k.restrictions:
-                words = ", ".join(w for x in exclusions for w in x.get("evidence") or [])
-                out.append(Finding("equipment_agents", NOT_MET,
-                                   f"La description mentionne l'achat d'équipements informatiques pour les agents "
-                                   f"({words}) : ces achats sont exclus et ne seront pas financés ; le reste du projet "
-                                   "peut l'être.", _src(k.restrictions["equipment_agents"]),
-                                   {"evidence": words}, required=False))
-        elif f.is_digital is False:
-            out.append(Finding("digital_project", NOT_MET,
-                               "La description ne montre pas un projet de transformation, d'innovation ou de "
-                               "modernisation numérique. Si c'en est un, précisez ce que le numérique change pour "
-                               "les agents ou les habitants.", _src(e), {"is_digital": False}))
-        else:
-            out.append(Finding("digital_project", UNKNOWN, "Le caractère numérique du projet n'a pas pu être évalué.",
-                               _src(e), {}, missing=["description"]))
-    e = cond.get("decision_level_sponsor")
-    if e:
-        if f.decision_level_sponsor is True:
-            out.append(Finding("decision_level_sponsor", MET, "Le projet est porté à un niveau décisionnel (élu ou "
-                               "direction) : condition remplie.", _src(e), {"value": True}))
-        elif f.decision_level_sponsor is False:
-            out.append(Finding("decision_level_sponsor", NOT_MET,
-                               "Le projet doit être porté avec un engagement à un niveau décisionnel (maire, "
-                               "président, exécutif ou délibération) : ce n'est pas le cas pour l'instant.",
-                               _src(e), {"value": False}))
-        else:
-            out.append(Finding("decision_level_sponsor", UNKNOWN, "Il faut savoir si le projet est porté à un niveau "
-                               "décisionnel (engagement du maire, du président ou délibération).", _src(e), {},
-                               missing=["decision_level_sponsor"]))
-    e = cond.get("results_date")
-    if e:
-        deadline = e["deadline"]
-        if f.results_date is None:
-            out.append(Finding("results_date", UNKNOWN, "Il faut connaître la date à laquelle le projet donnera des "
-                               f"résultats tangibles (avant fin {deadline.year}).", _src(e), {"deadline": deadline.isoformat()},
-                               missing=["results_date"]))
-        elif f.results_date <= deadline:
-            out.append(Finding("results_date", MET, f"Résultats tangibles attendus le {fr_date(f.results_date)}, "
-                               f"avant fin {deadline.year} : condition remplie.", _src(e),
-                               {"results_date": f.results_date.isoformat(), "deadline": deadline.isoformat()}))
-        else:
-            out.append(Finding("results_date", NOT_MET, f"Résultats attendus le {fr_date(f.results_date)} : le projet "
-                               f"doit donner des résultats tangibles avant fin {deadline.year} (au plus tard le "
-                               f"{fr_date(deadline)}).", _src(e),
-                               {"results_date": f.results_date.isoformat(), "deadline": deadline.isoformat()}))
+    exclusions = [x for x in (f.excluded or []) if isinstance(x, dict) and x.get("kind", "exclusion") == "exclusion"]
+    excluded_only = bool(exclusions) and f.sub_axis is None
+    if not f.description:
+        out.append(Finding(e["id"], UNKNOWN, _message(e, "unknown"), _src(e), {}, missing=[e["input"]]))
+    elif excluded_only and "equipment_agents" in k.restrictions:
+        r = k.restrictions["equipment_agents"]
+        out.append(Finding(e["id"], NOT_MET,
+                           "Le projet décrit consiste surtout en l'achat d'équipements informatiques pour les "
+                           "agents, qui sont exclus du guichet.", _src(r), {"excluded": _jsonable(f.excluded)}))
+    elif f.is_digital is True:
+        out.append(Finding(e["id"], MET, _message(e, "met"), _src(e), {"is_digital": True}))
+        if exclusions and "equipment_agents" in k.restrictions:
+            words = ", ".join(w for x in exclusions for w in x.get("evidence") or [])
+            out.append(Finding("equipment_agents", NOT_MET,
+                               f"La description mentionne l'achat d'équipements informatiques pour les agents "
+                               f"({words}) : ces achats sont exclus et ne seront pas financés ; le reste du projet "
+                               "peut l'être.", _src(k.restrictions["equipment_agents"]),
+                               {"evidence": words}, required=False))
+    elif f.is_digital is False:
+        out.append(Finding(e["id"], NOT_MET, _message(e, "not_met"), _src(e), {"is_digital": False}))
+    else:
+        out.append(Finding(e["id"], UNKNOWN, "Le caractère numérique du projet n'a pas pu être évalué.",
+                           _src(e), {}, missing=[e["input"]]))
     return out
+
+
+# The kinds of condition of knowledge/rules.yml (`kind:`): one function each.
+CONDITION_KINDS = {"yes_required": _yes_required, "date_before": _date_before, "digital": _digital}
+
+

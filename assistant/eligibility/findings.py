@@ -11,8 +11,7 @@ from typing import Any
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
 # The order in which the dialogue asks for missing inputs (request key names).
-MISSING_ORDER = ("collectivity", "department", "applicant_type", "funded_only_by_local_authorities",
-                 "description", "decision_level_sponsor", "results_date", "budget_eur")
+
 
 # Applicant types the referential can identify (the others are declared by the applicant).
 
@@ -59,4 +58,5 @@ def verdict(findings: list[Finding]) -> str:
 
 def missing_inputs(findings: list[Finding], extra: list[str] = ()) -> list[str]:
     keys = {m for fd in findings for m in fd.missing} | set(extra)
-    return [k for k in MISSING_ORDER if k in keys]
+    from .inputs import asking_order
+    return [k for k in asking_order() if k in keys]

@@ -7,7 +7,8 @@ An *entry* is any mapping with an `id` key. Every entry must carry:
   or, for a published local setting (knowledge/departements/*.yml):
     source: {document: "prefecture-variants.md", url: "https://...", quote: "..."}
 and `valid_from` (ISO date); `valid_to` may be null. The loader refuses (KnowledgeError) any entry
-without a reference, with a quote that the cited document does not contain, or without dates.
+without a reference, with a quote that the cited document does not contain, or without dates, and
+any file whose keys do not fit its schema (assistant/eligibility/schema.py: unknown keys refused).
 Quotes are compared after folding case, accents, spaces and typographic apostrophes, so that the
 YAML may wrap lines.
 """
@@ -22,6 +23,7 @@ import yaml
 
 from ..config import KNOWLEDGE_DIR
 from ..text import fold
+from . import schema
 
 SOURCE_TEXT = "source/fitn7-axe3-guichet-departemental.txt"
 DOCUMENTS = {
@@ -95,6 +97,10 @@ def load_file(relpath: str, base: Path | str = KNOWLEDGE_DIR) -> Any:
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{relpath}: YAML invalide ({exc})") from exc
     _walk(data, relpath, str(base))
+    try:
+        schema.check(relpath, data)
+    except schema.SchemaError as exc:
+        raise KnowledgeError(str(exc)) from None
     return data
 
 

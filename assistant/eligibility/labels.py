@@ -9,23 +9,25 @@ import datetime as dt
 from typing import Any
 
 from ..fmt import integer
+from .knowledge import load_cached
 
-TYPE_LABELS = {
-    "commune": "commune", "departement": "département", "region": "région",
-    "com": "collectivité d'outre-mer", "epci": "EPCI", "syndicat": "syndicat",
-    "personne_morale": "personne morale", "association": "association", "entreprise": "entreprise",
-    "etat": "service de l'État", "particulier": "particulier",
-    "laboratoire_innovation": "laboratoire d'innovation territoriale",
-}
-EPCI_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomération",
-               "CU": "communauté urbaine", "METRO": "métropole", "MET69": "Métropole de Lyon"}
-# The one wording of each sub-axis (headings of the three sub-axes in the source text; "usager" as
-# in the body of 3c: "la relation entre les usagers et les collectivités locales").
-SUB_AXIS_LABELS = {
-    "3a": "3a (accompagnement par un expert du numérique)",
-    "3b": "3b (formation au numérique des agents)",
-    "3c": "3c (projet de transformation numérique ayant un impact concret dans la relation à l'usager)",
-}
+def _load() -> tuple[dict, dict, dict, dict]:
+    rules = load_cached("rules.yml")
+    labels = load_cached("labels.yml")
+    types = {e["type"]: e["label"] for e in rules["applicant_types"]}
+    axes = {e["id"]: f"{e['id']} ({e['label'][0].lower()}{e['label'][1:]})"
+            for e in load_cached("sub_axes.yml")["sub_axes"]}
+    return types, dict(labels["epci_kinds"]), axes, dict(labels["eligibility"])
+
+
+# Applicant types (knowledge/rules.yml), EPCI kinds and verdicts (knowledge/labels.yml), sub-axes
+# ("3b (formation au numérique des agents)", from the headings in knowledge/sub_axes.yml).
+TYPE_LABELS, EPCI_LABELS, SUB_AXIS_LABELS, ELIGIBILITY_LABELS = _load()
+
+
+def eligibility_label(code: str | None) -> str | None:
+    """ "à confirmer"; None for None or an unknown code."""
+    return ELIGIBILITY_LABELS.get(code) if isinstance(code, str) else None
 
 
 def sub_axis_label(code: str | None) -> str | None:
@@ -35,7 +37,7 @@ def sub_axis_label(code: str | None) -> str | None:
 
 def type_label(applicant_type: str | None, epci_type: str | None = None) -> str | None:
     """The French name of a kind of applicant; for an EPCI the precise kind when known
-    ("communauté de communes"), else "EPCI"; None for None or an unknown code."""
+    ("communauté de communes"), else "groupement de collectivités (EPCI)"; None for None or an unknown code."""
     if applicant_type == "epci" and epci_type in EPCI_LABELS:
         return EPCI_LABELS[epci_type]
     return TYPE_LABELS.get(applicant_type) if isinstance(applicant_type, str) else None

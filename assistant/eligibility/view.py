@@ -43,9 +43,11 @@ class Knowledge:
         self.departments: dict[str, dict] = {}
         self.regions: dict[str, dict] = {}
         known_types = {e["type"] for e in rules["applicant_types"]}
-        for path in sorted((KNOWLEDGE_DIR / "departements").glob("*.yml")):
-            settings = load_cached(f"departements/{path.name}")["settings"]
-            population_cap_scope(settings, known_types, where=f"departements/{path.name}")  # refuse a bad scope
+        files = {f"departements/{p.name}": load_cached(f"departements/{p.name}")["settings"]
+                 for p in sorted((KNOWLEDGE_DIR / "departements").glob("*.yml"))}
+        refuse_overlaps(files)
+        for where, settings in files.items():
+            population_cap_scope(settings, known_types, where=where)  # refuse a bad scope
             if in_force(settings, on):
                 for code in settings["departments"]:
                     self.departments[str(code)] = settings
@@ -60,6 +62,23 @@ class Knowledge:
         if department:
             return self.departments.get(department)
         return self.regions.get(region) if region else None
+
+
+def refuse_overlaps(files: dict[str, dict]) -> None:
+    """Two settings files in force for the same département (or région) on the same date would let
+    one win by file-name order: refused (KnowledgeError naming both files and the code)."""
+    seen: dict[tuple[str, str], list[tuple[str, dict]]] = {}
+    for where, settings in files.items():
+        for kind, codes in (("département", settings.get("departments") or []), ("région", settings.get("regions") or [])):
+            for code in codes:
+                for other_where, other in seen.get((kind, str(code)), []):
+                    start = max(settings["valid_from"], other["valid_from"])
+                    ends = [e for e in (settings.get("valid_to"), other.get("valid_to")) if e is not None]
+                    if not ends or start <= min(ends):
+                        raise KnowledgeError(f"{where} et {other_where} : deux réglages en vigueur le "
+                                             f"{start.isoformat()} pour le {kind} {code} ; un seul peut s'appliquer "
+                                             "(ajustez valid_from / valid_to).")
+                seen.setdefault((kind, str(code)), []).append((where, settings))
 
 
 def population_cap_scope(settings: dict, known_types: set[str] | None = None,

@@ -39,8 +39,8 @@ try:
     PARIS = ZoneInfo("Europe/Paris")
 except ZoneInfoNotFoundError:  # no tz database on this system (no tzdata): CET without summer time
     PARIS = dt.timezone(dt.timedelta(hours=1), "CET")
-ELIGIBILITIES = {"eligible": "éligible", "to_confirm": "à confirmer", "not_eligible": "non éligible"}
-SUB_AXES = ("3a", "3b", "3c")
+ELIGIBILITIES = labels.ELIGIBILITY_LABELS   # the engine's words (knowledge/labels.yml)
+SUB_AXES = tuple(labels.SUB_AXIS_LABELS)
 CSV_DELIMITER = ";"
 _DEPT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-8]|98[4-9])$")
 
@@ -49,17 +49,17 @@ NO_VALUE = "—"            # shown for an unknown or missing code
 SHORT_SUB_AXIS_CHARS = 42  # description part of the short sub-axis label (narrow table column)
 
 
-def eligibility_label(code: str | None) -> str:
+def eligibility_cell(code: str | None) -> str:
     """ "à confirmer"; "pas encore évalué" without a verdict; "—" for an unknown code."""
     if not code:
         return "pas encore évalué"
-    return ELIGIBILITIES.get(code, NO_VALUE)
+    return labels.eligibility_label(code) or NO_VALUE
 
 
 # The labels below are the engine's (assistant/eligibility/labels.py), computed from the codes stored in the
 # case (the case table keeps codes only): same wording as the chat, the widget and the summary.
 
-def sub_axis_label(code: str | None) -> str:
+def sub_axis_cell(code: str | None) -> str:
     """The engine's label ("3b (formation au numérique des agents)"); "—" for None or unknown."""
     return labels.sub_axis_label(code) or NO_VALUE
 
@@ -67,7 +67,7 @@ def sub_axis_label(code: str | None) -> str:
 def sub_axis_short_label(code: str | None, limit: int = SHORT_SUB_AXIS_CHARS) -> str:
     """The engine's label for a narrow column: "3b – formation au numérique des agents", the
     description cut at a word boundary with "…" beyond `limit` characters; "—" as above."""
-    full = sub_axis_label(code)
+    full = sub_axis_cell(code)
     match = re.fullmatch(r"(\S+) \((.+)\)", full)
     if not match:
         return full
@@ -77,15 +77,15 @@ def sub_axis_short_label(code: str | None, limit: int = SHORT_SUB_AXIS_CHARS) ->
     return f"{head} – {text}"
 
 
-def type_label(applicant_type: str | None, epci_type: str | None = None) -> str:
+def type_cell(applicant_type: str | None, epci_type: str | None = None) -> str:
     """The engine's name of a kind of collectivity ("commune", "communauté de communes" when the
-    EPCI's kind is known, else "EPCI"); "—" for None or an unknown code."""
+    EPCI's kind is known, else "groupement de collectivités (EPCI)"); "—" for None or an unknown code."""
     return labels.type_label(applicant_type, epci_type) or NO_VALUE
 
 
 def case_type_label(case: Case) -> str:
     # The EPCI's kind (CC, CA…) is kept since migration 0002; an older EPCI case reads "EPCI".
-    return type_label(case.collectivity_type, case.collectivity_epci_type)
+    return type_cell(case.collectivity_type, case.collectivity_epci_type)
 
 
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
@@ -334,10 +334,10 @@ def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = 
                          "type": case.collectivity_type, "type_label": case_type_label(case),
                          "population": case.population, "department": case.department},
         "sub_axis": case.sub_axis,
-        "sub_axis_label": sub_axis_label(case.sub_axis),
+        "sub_axis_label": sub_axis_cell(case.sub_axis),
         "sub_axis_short_label": sub_axis_short_label(case.sub_axis),
         "eligibility": case.eligibility,
-        "eligibility_label": eligibility_label(case.eligibility),
+        "eligibility_label": eligibility_cell(case.eligibility),
         "amount": {"kind": case.amount_kind, "eur": case.amount_eur,
                    "text": eur(case.amount_eur) if case.amount_eur is not None else "",
                    "explanation": case.amount_explanation},
@@ -399,7 +399,7 @@ def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
             "collectivity_name": c.collectivity_name or "",
             "collectivity_type": c.collectivity_type or "",
             "population": "" if c.population is None else c.population,
-            "sub_axis": c.sub_axis or "", "eligibility": eligibility_label(c.eligibility),
+            "sub_axis": c.sub_axis or "", "eligibility": eligibility_cell(c.eligibility),
             "amount": _decimal(c.amount_eur),
             "agents_count": "" if c.agents_count is None else c.agents_count,
             "users_count": "" if c.users_count is None else c.users_count,
@@ -408,7 +408,7 @@ def csv_rows(items: Iterable[QueueItem]) -> Iterable[list[str]]:
             "priority_reasons": p.summary(), "missing": ", ".join(c.missing or []),
             "description": c.description or "", "conversation_id": c.conversation_id,
             "collectivity_type_label": case_type_label(c),
-            "sub_axis_label": sub_axis_label(c.sub_axis),
+            "sub_axis_label": sub_axis_cell(c.sub_axis),
         }
         yield [_csv_safe(str(row[key])) for key, _ in CSV_COLUMNS]
 

@@ -251,20 +251,25 @@ def parse_date(text: str, today: dt.date | None = None, bare_year: bool = False)
 
 # --- counts --------------------------------------------------------------------------------------
 
-_COUNT_NOUNS = r"(?:agents?|personnes?|salarie(?:e)?s?|collaborateurs?|fonctionnaires?|utilisateurs?|usagers?|beneficiaires?|employes?|stagiaires?)"
+_COUNT_NOUNS = r"(?:agents?|personnes?|salarie(?:e)?s?|collaborateurs?|fonctionnaires?|employes?|stagiaires?)"
+# Users of the service the project changes (a selection criterion, like the agents): not "habitants",
+# which gives the population of a commune more often than the users concerned.
+_USER_NOUNS = r"(?:utilisateurs?|usagers?|beneficiaires?|abonnes?|familles?)"
 
 
 _APPROX = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30,
            "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
 
 
-def parse_count(text: str, bare: bool = False) -> int | None:
-    """"20 agents" -> 20, "une quinzaine d'agents" -> 15, "vingt personnes" -> 20; bare: a lone number."""
+def parse_count(text: str, bare: bool = False, users: bool = False) -> int | None:
+    """"20 agents" -> 20, "une quinzaine d'agents" -> 15, "vingt personnes" -> 20; bare: a lone number.
+    users=True counts the users of the service instead ("3 000 usagers", "500 familles")."""
+    nouns = _USER_NOUNS if users else _COUNT_NOUNS
     t = fold((text or "")[:MAX_TEXT])
-    m = re.search(r"\b(?P<n>\d{1,3}(?: \d{3})*|\d+) (?:[a-z]+ ){0,2}?" + _COUNT_NOUNS + r"\b", t)
+    m = re.search(r"\b(?P<n>\d{1,3}(?: \d{3})*|\d+) (?:[a-z]+ ){0,2}?" + nouns + r"\b", t)
     if m:
         return int(m["n"].replace(" ", ""))
-    m = re.search(r"\b(?P<n>(?:[a-z]+ ){1,5})" + _COUNT_NOUNS + r"\b", t)
+    m = re.search(r"\b(?P<n>(?:[a-z]+ ){1,5})" + nouns + r"\b", t)
     if m:
         words = [w for w in m["n"].split() if w != "d"]
         while words and words[-1] not in _NUMBER_WORDS and words[-1] not in _APPROX:

@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 SLOT_DEFAULTS = {
     "collectivity": None, "department": None, "applicant_type": None,
     "funded_only_by_local_authorities": None, "description": None, "decision_level_sponsor": None,
-    "results_date": None, "budget_eur": None, "expenses": None, "agents_count": None, "role": None,
+    "results_date": None, "budget_eur": None, "expenses": None, "agents_count": None, "users_count": None,
+    "role": None,
     "assessment": None, "assessments": None, "pending_question": None, "fallback_count": 0, "handoff_pending": False,
 }
 

@@ -21,12 +21,6 @@ CASES_FILE = Path(__file__).resolve().parents[1] / "cases" / "eligibility.yml"
 CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 
 
-@pytest.fixture(scope="session")
-def classifier():
-    from assistant.eligibility.classify import Classifier
-    return Classifier.load()
-
-
 def _finding(answer: dict, rule: str) -> dict | None:
     return next((f for f in answer["findings"] if f["rule"] == rule), None)
 
@@ -353,7 +347,7 @@ def test_labels_of_a_collectivity_dict_and_of_unknown_kinds():
     assert collectivity_label(None) is None and collectivity_label({"name": None}) is None
     d = {"name": "CC X", "type": "epci", "epci_type": None, "population": 1200, "department": "72",
          "department_name": "Sarthe"}
-    assert collectivity_label(d) == "CC X (EPCI, Sarthe (72), 1\u202f200 habitants)"
+    assert collectivity_label(d) == "CC X (groupement de collectivités (EPCI), Sarthe (72), 1\u202f200 habitants)"
     assert type_label("epci", "METRO") == "métropole" and type_label(None) is None
     assert sub_axis_label("3d") is None and sub_axis_label(None) is None
 
@@ -441,9 +435,9 @@ def test_with_a_scope_the_cap_skips_the_other_types(tmp_path):
 @pytest.mark.parametrize("bad", ["commune", "[]", "[commune, martien]", "[1, 2]"])
 def test_a_bad_cap_scope_is_refused(bad, tmp_path):
     from assistant.eligibility.knowledge import KnowledgeError
-    s = _made_up_settings(tmp_path, f"  population_below_applies_to: {bad}\n")
     known = set(knowledge_on(dt.date(2021, 6, 1)).applicant_types)
-    with pytest.raises(KnowledgeError, match="population_below_applies_to"):
+    with pytest.raises(KnowledgeError, match="population_below_applies_to"):   # by the schema or the scope check
+        s = _made_up_settings(tmp_path, f"  population_below_applies_to: {bad}\n")
         population_cap_scope(s, known, where="99.yml")
 
 
@@ -453,7 +447,7 @@ def test_answer_names_the_missing_items_and_the_negated_cues(referential, classi
                referential=referential, classifier=classifier).to_dict()
     assert a["sub_axes"] == ["3b"] and a["sub_axis_negated"] == {"3a": ["consultant"]}
     assert a["missing"] and len(a["missing_labels"]) == len(a["missing"])
-    assert a["missing_labels"][0] == "le portage à un niveau décisionnel"
+    assert a["missing_labels"][0] == "l'engagement à un niveau décisionnel"
     assert "Reste à préciser : " + ", ".join(a["missing_labels"]) in a["summary"]
     plain = assess(Request.from_dict({"collectivity": "Mamers", "description": "former nos agents"}),
                    referential=referential, classifier=classifier).to_dict()

@@ -15,9 +15,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from assistant.eligibility import labels
 from assistant.helpdesk.cases import cases_table
-from assistant.helpdesk.triage import (CSV_COLUMNS, NO_VALUE, PriorityRules, case_to_dict, eligibility_label,
-                              hash_password, queue, sub_axis_label, sub_axis_short_label, to_csv,
-                              type_label)
+from assistant.helpdesk.triage import (CSV_COLUMNS, NO_VALUE, PriorityRules, case_to_dict, eligibility_cell,
+                              hash_password, queue, sub_axis_cell, sub_axis_short_label, to_csv,
+                              type_cell)
 from web.triage import TriageSettings, setup
 
 from .helpers import assessment
@@ -53,7 +53,7 @@ def _insert_raw(engine, conv, **values):
 @pytest.mark.parametrize("code", ["3a", "3b", "3c"])
 def test_sub_axis_labels_are_the_engines(code):
     full = labels.sub_axis_label(code)
-    assert sub_axis_label(code) == full
+    assert sub_axis_cell(code) == full
     short = sub_axis_short_label(code)
     head, text = short.split(" – ", 1)
     assert head == code and len(text.rstrip("…")) <= 42
@@ -71,20 +71,20 @@ def test_short_label_of_3b_is_whole_and_3c_is_cut_at_a_word():
 
 @pytest.mark.parametrize("code", [None, "", "9z", HOSTILE])
 def test_unknown_or_missing_codes_give_a_dash(code):
-    assert sub_axis_label(code) == NO_VALUE == "—"
+    assert sub_axis_cell(code) == NO_VALUE == "—"
     assert sub_axis_short_label(code) == NO_VALUE
-    assert type_label(code) == NO_VALUE
+    assert type_cell(code) == NO_VALUE
 
 
 def test_type_and_eligibility_labels():
-    assert type_label("commune") == labels.type_label("commune") == "commune"
-    assert type_label("epci", "CC") == labels.type_label("epci", "CC") == "communauté de communes"
-    assert type_label("epci") == "EPCI"
-    assert type_label("departement") == "département"
-    assert [eligibility_label(c) for c in ("eligible", "not_eligible", "to_confirm")] == [
+    assert type_cell("commune") == labels.type_label("commune") == "commune"
+    assert type_cell("epci", "CC") == labels.type_label("epci", "CC") == "communauté de communes"
+    assert type_cell("epci") == "groupement de collectivités (EPCI)"
+    assert type_cell("departement") == "département"
+    assert [eligibility_cell(c) for c in ("eligible", "not_eligible", "to_confirm")] == [
         "éligible", "non éligible", "à confirmer"]
-    assert eligibility_label(None) == "pas encore évalué"
-    assert eligibility_label(HOSTILE) == NO_VALUE  # an unknown verdict is not "not assessed"
+    assert eligibility_cell(None) == "pas encore évalué"
+    assert eligibility_cell(HOSTILE) == NO_VALUE  # an unknown verdict is not "not assessed"
 
 
 # --------------------------------------------------------------------------- cases
@@ -114,7 +114,7 @@ def test_case_recorded_from_an_answer_with_label_keys_still_uses_the_engine(stor
 def test_an_epci_case_from_before_migration_0002_reads_epci(store, engine):
     store.record("first", "rest", {}, assessment())  # migrates the schema
     case_id = _insert_raw(engine, "old-epci", collectivity_name="CC Ancienne", collectivity_type="epci")
-    assert case_to_dict(store.get(case_id))["collectivity"]["type_label"] == "EPCI"
+    assert case_to_dict(store.get(case_id))["collectivity"]["type_label"] == "groupement de collectivités (EPCI)"
 
 
 def test_old_row_without_verdict_sub_axis_or_type_renders(store, engine):
@@ -144,7 +144,7 @@ def test_csv_keeps_code_columns_in_place_and_appends_label_columns(store, engine
     col = {name: i for i, name in enumerate(header)}
     by_conv = {r[col["Conversation"]]: r for r in rows[1:]}
     epci = by_conv["c-epci"]
-    assert (epci[col["Type"]], epci[col["Type (libellé)"]]) == ("epci", "EPCI")
+    assert (epci[col["Type"]], epci[col["Type (libellé)"]]) == ("epci", "groupement de collectivités (EPCI)")
     assert (epci[col["Sous-axe"]], epci[col["Sous-axe (libellé)"]]) == ("3b", labels.sub_axis_label("3b"))
     assert epci[col["Éligibilité"]] == "éligible"
     odd = by_conv["c-odd"]
@@ -184,7 +184,7 @@ def test_page_filters_show_labels_and_send_codes(store, password_hash):
         case = data["cases"][0]
         assert case["sub_axis_label"] == labels.sub_axis_label("3b")
         assert case["sub_axis_short_label"] == "3b – formation au numérique des agents"
-        assert case["collectivity"]["type_label"] == "EPCI"
+        assert case["collectivity"]["type_label"] == "groupement de collectivités (EPCI)"
         assert case["eligibility_label"] == "éligible"
 
     _run(store, password_hash, scenario)

@@ -197,7 +197,7 @@ def test_queue_and_case_show_the_engines_labels(site, page, store, engine):
     page.wait_for_selector("#detail:not([hidden])")
     detail = page.inner_text("#detail-body")
     assert labels.sub_axis_label("3c") in detail and "non éligible" in detail
-    assert "Type\nEPCI" in detail or "Type\tEPCI" in detail
+    assert "Type\ngroupement de collectivités (EPCI)" in detail or "Type\tgroupement de collectivités (EPCI)" in detail
     page.click("#close-detail")
     rows.filter(has_text="Inconnue").locator("th button").click()
     page.wait_for_selector("#detail:not([hidden])")

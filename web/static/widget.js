@@ -52,26 +52,9 @@
     quick: "Réponses proposées",
     downloaded: "Résumé téléchargé : ",
   };
-  var ELIGIBILITY = {
-    eligible: ["Éligible", "success"],
-    not_eligible: ["Non éligible", "error"],
-    to_confirm: ["À confirmer", "warning"],
-  };
-  var SUB_AXES = {
-    "3a": "3a – Accompagnement par un expert du numérique",
-    "3b": "3b – Formation au numérique des agents",
-    "3c": "3c – Projet de transformation numérique au service des usagers",
-  };
-  var APPLICANT_TYPES = {
-    commune: "commune", departement: "département", region: "région", epci: "groupement de communes (EPCI)",
-    com: "collectivité d'Outre-mer", syndicat: "syndicat", personne_morale: "personne morale",
-  };
-  var MISSING = {
-    collectivity: "la collectivité", department: "le département", applicant_type: "le type de candidat",
-    funded_only_by_local_authorities: "l'origine des financements", description: "la description du projet",
-    decision_level_sponsor: "l'engagement à un niveau décisionnel", results_date: "la date des premiers résultats",
-    budget_eur: "le budget",
-  };
+  // The words come from the engine's answer (eligibility_label, collectivity.label, sub_axis_label,
+  // missing_labels): the widget has no table of labels of its own. Only the badge colour is here.
+  var BADGE = { eligible: "success", not_eligible: "error", to_confirm: "warning" };
 
   // ---------- storage (sessionStorage, with an in-memory fallback) ----------
   var memory = {};
@@ -357,21 +340,21 @@
     }).sort(function (x, y) { return order[x.status] - order[y.status]; });
   }
 
-  // The engine names the collectivity and the sub-axis (collectivity.label, sub_axis_label): the
-  // same words as in the chat and the summary; the tables above only serve an older answer.
+  function capital(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : ""; }
+
+  function eligibilityLabel(a) {
+    return capital(typeof a.eligibility_label === "string" ? a.eligibility_label : str(a.eligibility || ""));
+  }
+
   function collectivityLabel(c) {
     if (!c || typeof c !== "object") { return ""; }
     if (typeof c.label === "string" && c.label) { return c.label; }
-    if (!c.name) { return ""; }
-    var parts = [];
-    if (APPLICANT_TYPES[c.type]) { parts.push(APPLICANT_TYPES[c.type]); }
-    if (c.department_name) { parts.push(str(c.department_name) + (c.department ? " (" + str(c.department) + ")" : "")); }
-    return str(c.name) + (parts.length ? ", " + parts.join(", ") : "");
+    return c.name ? str(c.name) : "";
   }
 
   function subAxisLabel(a) {
     if (typeof a.sub_axis_label === "string" && a.sub_axis_label) { return a.sub_axis_label; }
-    return SUB_AXES[a.sub_axis] || (a.sub_axis ? str(a.sub_axis) : "");
+    return a.sub_axis ? str(a.sub_axis) : "";
   }
 
   function amountLabel(amount) {
@@ -383,11 +366,11 @@
 
   function renderCard(a) {
     var titleId = nextId("card");
-    var elig = ELIGIBILITY[a.eligibility] || ELIGIBILITY.to_confirm;
+    var badge = BADGE[a.eligibility] || BADGE.to_confirm;
     var card = el("section", { class: "fitn7-card", "aria-labelledby": titleId });
     card.appendChild(el("h3", { id: titleId, class: "fitn7-card-title", text: "Résultat de l'évaluation" }));
     card.appendChild(el("p", { class: "fitn7-badge-line" }, [
-      el("span", { class: cls("fitn7-badge fitn7-badge--" + elig[1], "fr-badge fr-badge--" + elig[1]), text: elig[0] }),
+      el("span", { class: cls("fitn7-badge fitn7-badge--" + badge, "fr-badge fr-badge--" + badge), text: eligibilityLabel(a) }),
     ]));
     var dl = el("dl", { class: "fitn7-facts" });
     function fact(term, value) {
@@ -451,7 +434,6 @@
     var lines = [];
     var date = now.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
     var time = pad(now.getHours()) + " h " + pad(now.getMinutes());
-    var elig = ELIGIBILITY[a.eligibility] || ELIGIBILITY.to_confirm;
     lines.push("# Résumé de l'évaluation – FITN7 axe 3 (France Relance)", "");
     lines.push("Établi le " + date + " à " + time + " par l'assistant d'éligibilité FITN7 axe 3" +
       (DEPARTEMENT ? " (site de la préfecture, département " + DEPARTEMENT + ")" : "") + ".");
@@ -465,7 +447,7 @@
       lines.push("## Collectivité", "", coll + (codes.length ? " – " + codes.join(", ") : ""), "");
     }
     lines.push("## Résultat", "");
-    lines.push("- Éligibilité : " + elig[0]);
+    lines.push("- Éligibilité : " + eligibilityLabel(a));
     lines.push("- Sous-axe : " + (subAxisLabel(a) || "à déterminer"));
     var amount = a.amount && typeof a.amount === "object" ? a.amount : {};
     lines.push("- Montant : " + (amountLabel(amount) || "à confirmer"));
@@ -493,7 +475,7 @@
     }
     var labels = Array.isArray(a.missing_labels) ? a.missing_labels : [];
     var missing = (Array.isArray(a.missing) ? a.missing : []).map(function (m, i) {
-      return (typeof labels[i] === "string" && labels[i]) || MISSING[m] || str(m);
+      return (typeof labels[i] === "string" && labels[i]) || str(m);
     }).filter(Boolean);
     if (missing.length) { lines.push("## Reste à préciser", "", "- " + missing.join("\n- "), ""); }
     var advice = (Array.isArray(a.advice) ? a.advice : []).filter(function (x) { return typeof x === "string" && x; });
