@@ -106,6 +106,18 @@ def check_data(root: Path = ROOT) -> list[str]:
         total = sum(len(v) for v in held_out.values())
         if total < 200:
             problems.append(f"held-out set has {total} utterances (at least 200 needed)")
+    # the held-out procedure questions (scripts/check_faq.py reads their formats) are not trained on either
+    faq_sets = sorted((root / "tests" / "faq").glob("*.yml")) if (root / "tests" / "faq").is_dir() else []
+    if faq_sets:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("check_faq", ROOT / "scripts" / "check_faq.py")
+        check_faq = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(check_faq)
+        seen = {_plain(e) for examples in training.values() for e in examples}
+        for path in faq_sets:
+            for text, _label in check_faq.load_set(path):
+                if _plain(text) in seen:
+                    problems.append(f"held-out FAQ question also in the training data: {text!r}")
     story_files = [p for p in sorted(tests.glob("*.yml")) if p != held_out_file]
     for intent in sorted(story_intents(story_files) - declared - DEFAULT_INTENTS):
         problems.append(f"test stories use intent '{intent}', not declared in domain.yml")
