@@ -393,9 +393,10 @@ class ActionWhatIf(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         previous = _last_assessment(tracker)
-        if U.verdict_given(previous, tracker.get_slot("pending_question")):
-            return what_if(dispatcher, tracker, _slots(tracker), previous, tracker.latest_message or {})
-        return process(dispatcher, tracker)
+        message = tracker.latest_message or {}
+        if U.verdict_given(previous, tracker.get_slot("pending_question")) and U.is_what_if(message.get("text") or ""):
+            return what_if(dispatcher, tracker, _slots(tracker), previous, message)
+        return process(dispatcher, tracker)   # no "et si…" form (e.g. "Mamers"): a correction or an answer
 
 
 def answer_faq(dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> list[EventType]:

@@ -216,6 +216,12 @@ def test_what_if_before_any_verdict_is_read_as_an_answer(conversation):
     assert conversation.slots["budget_eur"] == 30000 and conversation.assessment["amount"]["eur"] == 30000
 
 
+def test_a_plain_answer_the_nlu_took_for_a_what_if_is_a_correction(conversation):
+    _mamers_3a_verdict(conversation)
+    msgs = conversation.say("non, c'est Sablé-sur-Sarthe", "what_if")
+    assert conversation.slots["collectivity"] == "insee 72264" and _verdicts(msgs)
+
+
 def test_what_if_with_nothing_to_change_asks_what_to_change(conversation):
     _mamers_3a_verdict(conversation)
     msgs = conversation.say("et si jamais ?", "what_if")
