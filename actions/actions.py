@@ -23,9 +23,11 @@ from assistant.fmt import eur, integer
 
 from . import engine as E
 from . import faq as F
+from . import followup as U
 from . import render
 from . import texts as T
 from .extract import extract
+from assistant.reading import parsing as P
 from assistant.reading.answers import UNKNOWN
 from assistant.reading.parsing import looks_like_project
 
@@ -82,6 +84,17 @@ def _public(assessment: dict) -> dict:
 
 def _skipped(tracker: Tracker) -> list[str]:
     return list((_last_assessment(tracker) or {}).get("_skipped") or [])
+
+
+def _past(tracker: Tracker) -> list[dict]:
+    """The earlier projects of this conversation (slot `assessments`, see followup.past_record)."""
+    past = tracker.get_slot("assessments")
+    return [p for p in past if isinstance(p, dict)] if isinstance(past, list) else []
+
+
+def _case_id(tracker: Tracker) -> str:
+    """The case of the current project: the conversation id, suffixed from the second project on."""
+    return U.case_id(tracker.sender_id, len(_past(tracker)) + 1)
 
 
 _CANDIDATE_KEYS = ("code", "siren", "name", "type", "epci_type", "type_label", "population", "department",
@@ -166,10 +179,10 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, ass
         except InputError:
             assessment = None
     contact = render.choose_contact(assessment)
-    link = render.mailto(contact, assessment)
+    link = render.mailto(contact, assessment, earlier=_past(tracker))
     key = {HANDOFF_TO_CONFIRM: "to_confirm", HANDOFF_FALLBACK: "fallback"}.get(reason)
     # the case first: the text says "transmise" only if it was recorded
-    recorded = E.record_case(tracker.sender_id, _channel(tracker), request, assessment,
+    recorded = E.record_case(_case_id(tracker), _channel(tracker), request, assessment,
                              handoff_reason=reason) is not None
     text = render.handoff_text(contact, link, key, recorded=recorded)
     others = [c for c in (assessment or {}).get("contacts") or [] if c is not contact]
@@ -212,7 +225,34 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
         if pending:
             ask(dispatcher, pending, previous)
         return []
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name") or ""
+    after_verdict = U.verdict_given(previous, pending)
+    if after_verdict and not text.startswith("/") and U.is_what_if(text):
+        return what_if(dispatcher, tracker, slots, previous, message)
+    new_project = after_verdict and not text.startswith("/") and U.is_new_project(text)
+    events: list[EventType] = []
+    if new_project:
+        # a second project for the same collectivity: the first is kept (slot, summary, case)
+        past = _past(tracker) + [U.past_record(previous, slots, len(_past(tracker)) + 1)]
+        slots = {**slots, **{k: None for k in U.PROJECT_SLOTS}}
+        events += [SlotSet("assessments", past)] + [SlotSet(k, None) for k in U.PROJECT_SLOTS]
+        dispatcher.utter_message(text=render.NEW_PROJECT.format(n=len(past) + 1, first=render.past_line(past[-1])))
     ex = extract(message, pending, slots, _referential(), candidates=cands)
+    key, _confidence = F.selected(message)
+    if key and not new_project and not text.startswith("/") and U.is_question(text) \
+            and not set(ex.updates) & U.HARD_FACTS and not (pending and pending in ex.updates
+                                                           and pending != "description"):
+        # a procedure question typed like a statement ("À qui écrire pour une formation… ?"):
+        # the question wins, nothing is recorded, the pending question is asked again
+        return answer_faq(dispatcher, tracker, key)
+    if intent in ("affirm", "deny") and pending in E.BOOL_SLOTS and U.is_question(text):
+        ex.updates.pop(pending, None)        # "on signe quoi avec l'État ?" is no "non"
+        ex.answered = False
+    # a yes/no input corrected in a sentence ("en fait ce n'est pas porté par le maire")
+    ex.updates.update(U.yes_no_corrections(text, pending))
+    for k in [k for k, v in ex.updates.items() if slots.get(k) == v]:
+        del ex.updates[k]
     if (from_fallback or off_topic) and "description" in ex.updates \
             and not looks_like_project((message.get("text") or "")):
         ex.updates.pop("description")   # "Hello, can you help me?" is not a project description
@@ -243,14 +283,16 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
         if E.check_request(E.request_from_slots(new)):
             updates, new = {}, dict(slots)
 
-    understood = bool(updates) or ex.answered or ex.dont_know
-    events: list[EventType] = [SlotSet(k, v) for k, v in updates.items()]
+    understood = bool(updates) or ex.answered or ex.dont_know or new_project
+    events += [SlotSet(k, v) for k, v in updates.items()]
     count = int(tracker.get_slot("fallback_count") or 0)
     if not understood and off_topic:
         dispatcher.utter_message(text=T.OUT_OF_SCOPE)
         if pending:
             ask(dispatcher, pending, previous)
         return events
+    if not understood and key and text.rstrip().endswith("?") and not text.startswith("/"):
+        return answer_faq(dispatcher, tracker, key)   # an unread question: the FAQ's best answer
     if not understood:
         say_notes(dispatcher, ex)
         count += 1
@@ -282,14 +324,48 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
         ask(dispatcher, missing[0], assessment)
         return events + [SlotSet("pending_question", missing[0])]
 
-    dispatcher.utter_message(text=render.verdict_text(public), json_message={"assessment": public})
+    dispatcher.utter_message(text=render.verdict_text(public, earlier=_past(tracker)),
+                             json_message={"assessment": public})
     events.append(SlotSet("pending_question", None))
     if public.get("eligibility") == "to_confirm" or tracker.get_slot("handoff_pending"):
         reason = HANDOFF_TO_CONFIRM if public.get("eligibility") == "to_confirm" else HANDOFF_USER
         events += handoff(dispatcher, tracker, new, public, reason)
     else:
-        E.record_case(tracker.sender_id, _channel(tracker), E.request_from_slots(new), public)
+        E.record_case(_case_id(tracker), _channel(tracker), E.request_from_slots(new), public)
     return events
+
+
+def what_if(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, previous: dict,
+            message: dict) -> list[EventType]:
+    """"Et si on dépassait les 5 000 habitants ?": the engine again with one input changed, the new
+    verdict and amount next to the first one. The conversation's inputs are not changed."""
+    text = message.get("text") or ""
+    ex = extract(message, None, slots, _referential())
+    changes = {k: v for k, v in ex.updates.items() if k in E.REQUEST_SLOTS and v is not None}
+    changes.update(U.yes_no_corrections(text, None))
+    population, population_words = U.population_hypothesis(text)
+    if population is not None:
+        changes.pop("agents_count", None)          # "5 000 habitants" is no count of agents
+    if "description" not in changes and not changes and population is None and looks_like_project(text):
+        changes["description"] = P.project_text(text)
+    if not changes and population is None:
+        dispatcher.utter_message(text=render.WHAT_IF_NOTHING)
+        return []
+    request = E.request_from_slots({**slots, **changes})
+    if population is not None:
+        request["population"] = population
+    refused = E.check_request(request)
+    if refused:
+        dispatcher.utter_message(text=refused)
+        return []
+    new = _public(E.run_assessment(request))
+    first = _public(previous)
+    dispatcher.utter_message(text=render.what_if_text(first, new, render.what_if_changes(changes, population_words, slots),
+                                                      population=population is not None),
+                             json_message={"what_if": {"changes": {**changes, **({"population": population}
+                                                                              if population is not None else {})},
+                                                       "assessment": new}})
+    return [SlotSet("fallback_count", 0)]
 
 
 class ActionProcess(Action):
@@ -323,21 +399,33 @@ class ActionOutOfScope(Action):
         return process(dispatcher, tracker, off_topic=True)
 
 
-class ActionAnswerFaq(Action):
-    """A procedure question, answered from knowledge/faq.yml; then the pending question again."""
+class ActionWhatIf(Action):
+    """"Et si on dépassait les 5 000 habitants ?": after a verdict, the verdict with one input
+    changed next to the first; before any verdict the message is read as facts (action_process)."""
 
     def name(self) -> str:
-        return "action_answer_faq"
+        return "action_what_if"
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        entry = F.best_entry((tracker.latest_message or {}).get("text") or "")
-        if entry is None:
-            dispatcher.utter_message(text=F.topics_text() or "Je n'ai pas de réponse à cette question.")
-        else:
-            dispatcher.utter_message(text=F.answer_text(entry), json_message={"faq": {"id": entry.get("id")}})
-        resume(dispatcher, tracker)
-        return [SlotSet("fallback_count", 0)]
+        previous = _last_assessment(tracker)
+        message = tracker.latest_message or {}
+        if U.verdict_given(previous, tracker.get_slot("pending_question")) and U.is_what_if(message.get("text") or ""):
+            return what_if(dispatcher, tracker, _slots(tracker), previous, message)
+        return process(dispatcher, tracker)   # no "et si…" form (e.g. "Mamers"): a correction or an answer
+
+
+def answer_faq(dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> list[EventType]:
+    """A procedure question the intent classifier took for facts (or a yes/no): the entry of
+    knowledge/faq.yml the ResponseSelector chose (`faq/<key>`, the text `utter_faq` would say),
+    then the pending question again. Without a choice: the list of the questions answered."""
+    entry = F.entry_for_key(key)
+    if entry is None:
+        dispatcher.utter_message(text=F.topics_text() or "Je n'ai pas de réponse à cette question.")
+    else:
+        dispatcher.utter_message(text=F.answer_text(entry), json_message={"faq": {"id": entry.get("id")}})
+    resume(dispatcher, tracker)
+    return [SlotSet("fallback_count", 0)]
 
 
 def resume(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -1,45 +1,22 @@
-"""Choosing the FAQ entry (knowledge/faq.yml) that answers a procedure question.
+"""Procedure questions: the FAQ entry (knowledge/faq.yml) chosen by Rasa's ResponseSelector.
 
-The answer texts live in knowledge/faq.yml (each citing the source text); this module only
-routes a question to an entry: topic cues on the question, then word overlap with the entries.
+The NLU data holds the questions as retrieval intents `faq/<key>` (data/nlu/faq.yml); the
+ResponseSelector of config.yml picks the key of every message, and `faq/<key>` answers the entry
+`faq_<key>` of knowledge/faq.yml. The answer texts live only in knowledge/faq.yml (each citing the
+source text); the responses `utter_faq/<key>` that Rasa's `utter_faq` says (rule "procedure
+question at any time") are generated from it into data/faq_responses.yml
+(`python scripts/faq_responses.py`), and tests/actions/test_faq.py fails when that file is stale.
+The actions use the same entries when a question reached them under another intent (answer_faq).
 """
 from __future__ import annotations
 
-import re
-from functools import lru_cache
+import json
+from typing import Any
 
 from assistant.eligibility.knowledge import load_cached
-from assistant.text import fold
 
-# Routing cues (not rule text): a folded regular expression per entry id.
-CUES = {
-    "faq_who": r"qui peut|qui a le droit|peut (?:elle|il|on) (?:candidater|postuler|demander|deposer|beneficier)|"
-               r"eligibles?\b|a qui s adresse|beneficiaires?|concernes?|ki peut|peuvent candidater|conditions? d eligibilite|"
-               r"criteres? d eligibilite|associations?|entreprises?|syndicats?|laboratoire",
-    "faq_what": r"quels? (?:projets?|types?)|qu est ce qui est financ|que finance|financ(?:e|able)s? quoi|exemples?|"
-                r"thematiques?|c est quoi (?:le |l )?(?:3a|3b|3c|sous axe|axe|fitn7|france relance)|difference|objectifs?|"
-                r"qu est ce que (?:le |l )?(?:3a|3b|3c|fitn7)|formation des agents peut",
-    "faq_excluded": r"exclu|ordinateurs?|materiel|equipements?|licences?|tablettes?|restrictions?|frais de personnel|"
-                    r"pris en charge|depenses",
-    "faq_amounts": r"combien|montant|forfaits?|plafond|habitants|somme",
-    "faq_rate": r"taux|pourcentage|100 ?%|100 pour ?cent|cumuler|totalite",
-    "faq_committee": r"comite|selectionne|qui decide|preside|prefet|frequence|instrui|reponse|delai",
-    "faq_opening": r"ouverture|ouvert|depuis quand|jusqu a quand|date limite de depot|encore possible|toujours ouvert",
-    "faq_deadline": r"resultats?|fin 2022|termine|effet sous|combien de temps .*effet|echeance",
-    "faq_how": r"comment (?:candidater|deposer|postuler|faire une demande)|cmt on candidate|deposer|lien|demarches? simplifiees|"
-               r"dossier|documents?|pieces?|preparer|formulaire",
-    "faq_contracting": r"convention|conventionnement|crte|verse|subvention|contrat|contractualisation|paiement",
-    "faq_criteria_3a": r"criteres?.*3a|3a.*criteres?|criteres?.*(?:expert|accompagnement)",
-    "faq_criteria_3b": r"criteres?.*3b|3b.*criteres?|criteres?.*formation",
-    "faq_criteria_3c": r"criteres?.*3c|3c.*criteres?",
-    "faq_criteria_general": r"criteres? de selection|criteres?$|comment sont (?:evalues|choisis|selectionnes)|prioritaires?|"
-                            r"mutualis|privilegies?|prestataire.*local|local.*prestataire|territoire",
-    "faq_contacts": r"contacter|contact|interlocuteur|webinaires?|dinum|anct|joindre|telephone",
-}
-_CUE_RX = {entry_id: re.compile(rf"\b(?:{cue})") for entry_id, cue in CUES.items()}
-_STOP = set("le la les l de du des d un une et a au aux en pour par sur est ce que qui quoi quel quelle quels quelles "
-            "on je il elle nous vous ils elles c qu s y t il faut peut peuvent doit sont etre avoir mon ma mes notre "
-            "nos votre vos ne pas se sa son ses comment quand ou si".split())
+RETRIEVAL_INTENT = "faq"
+RESPONSES_FILE = "data/faq_responses.yml"
 
 
 def entries() -> list[dict]:
@@ -47,33 +24,32 @@ def entries() -> list[dict]:
     return list(data.get("faq") or [])
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in fold(text).split() if w not in _STOP and len(w) > 1}
+def key_of(entry_id: str) -> str:
+    """"faq_who" -> "faq/who" (the retrieval intent of the entry)."""
+    return RETRIEVAL_INTENT + "/" + entry_id[len(RETRIEVAL_INTENT) + 1:]
 
 
-@lru_cache(maxsize=None)
-def _entry_words(text: str) -> frozenset[str]:
-    """_words() of an entry's question or answer (a fixed set of texts), folded once per process."""
-    return frozenset(_words(text))
-
-
-def best_entry(question: str) -> dict | None:
-    """The FAQ entry that best answers the question, or None when nothing matches."""
-    q = fold(question or "")[:500]
-    if not q:
+def entry_for_key(key: str | None) -> dict | None:
+    """The entry of a retrieval intent ("faq/who") or of an id ("faq_who"), None when unknown."""
+    if not isinstance(key, str) or not key.startswith(RETRIEVAL_INTENT):
         return None
-    words = _words(q)
-    best, best_score = None, 0.0
-    for entry in entries():
-        score = 0.0
-        cue = _CUE_RX.get(entry.get("id"))
-        if cue:
-            score += 3.0 * min(len(cue.findall(q)), 2)
-        score += 1.0 * len(words & _entry_words(entry.get("question", "")))
-        score += 0.3 * len(words & _entry_words(entry.get("answer", "")))
-        if score > best_score:
-            best, best_score = entry, score
-    return best if best_score >= 1.0 else None
+    wanted = RETRIEVAL_INTENT + "_" + key[len(RETRIEVAL_INTENT) + 1:]
+    return next((e for e in entries() if e.get("id") == wanted), None)
+
+
+def selected(message: dict | None) -> tuple[str | None, float]:
+    """(retrieval intent, confidence) the ResponseSelector chose for this message, or (None, 0).
+
+    Rasa puts it in the parse data under `response_selector.faq.response` for every message,
+    whatever the intent, so an action can still answer a question the intent classifier missed.
+    """
+    try:
+        response = ((message or {}).get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get("response") or {}
+        key = response.get("intent_response_key")
+        confidence = float(response.get("confidence") or 0.0)
+    except (AttributeError, TypeError, ValueError):
+        return None, 0.0
+    return (key, confidence) if isinstance(key, str) and entry_for_key(key) else (None, 0.0)
 
 
 def answer_text(entry: dict) -> str:
@@ -87,3 +63,17 @@ def topics_text() -> str:
     questions = [e.get("question") for e in entries() if e.get("question")]
     return ("Je peux répondre à ces questions sur la procédure : " + " ; ".join(questions[:12]) + "."
             if questions else "")
+
+
+def responses_yaml() -> str:
+    """The text of data/faq_responses.yml: one `utter_faq/<key>` response per entry."""
+    lines: list[Any] = ['version: "3.1"', "",
+                        "# Generated from knowledge/faq.yml by scripts/faq_responses.py: do not edit by hand.",
+                        "# utter_faq says the one of the key the ResponseSelector picks (actions/faq.py).",
+                        "responses:"]
+    for entry in entries():
+        if not str(entry.get("id", "")).startswith(RETRIEVAL_INTENT + "_"):
+            continue
+        lines.append(f"  utter_{key_of(entry['id'])}:")
+        lines.append(f"  - text: {json.dumps(answer_text(entry), ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"

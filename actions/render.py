@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from assistant.eligibility import labels
-from assistant.fmt import eur
+from assistant.fmt import eur, integer
 
 from . import texts as T
 
@@ -18,6 +18,15 @@ ELIGIBILITY = {
     "to_confirm": "⚠️ L'éligibilité de votre projet reste à confirmer",
 }
 MAX_ADVICE = 5
+SHORT = {"eligible": "✅ éligible", "not_eligible": "❌ non éligible", "to_confirm": "⚠️ à confirmer"}
+NEW_PROJECT = ("Je l'étudie comme un nouveau projet (projet {n}) pour la même collectivité ; la première "
+               "évaluation est gardée ({first}). Pour corriger la description du premier projet, dites "
+               "« en fait le projet est … ».")
+WHAT_IF_NOTHING = ("Quelle information voulez-vous changer ? Par exemple : « et avec 30 000 € de budget ? », "
+                   "« et si la commune dépassait 5 000 habitants ? », « et si les résultats arrivaient en mars 2023 ? ».")
+WHAT_IF_KEEP = ("Votre évaluation reste celle de départ. Pour retenir un changement, corrigez l'information "
+                "(par exemple « en fait le budget est de 30 000 € »).")
+WHAT_IF_POPULATION = "La population prise en compte pour votre évaluation reste celle du référentiel (INSEE)."
 
 
 def collectivity_label(c: dict | None) -> str | None:
@@ -87,7 +96,103 @@ def negated_cues(a: dict, limit: int = 4) -> list[str]:
     return out[:limit]
 
 
-def verdict_text(a: dict) -> str:
+def short_result(a: dict) -> str:
+    """"✅ éligible, 3a, 5 000 €": the verdict, sub-axis and amount on one line."""
+    parts = [SHORT.get(a.get("eligibility"), SHORT["to_confirm"])]
+    if a.get("eligibility") != "not_eligible":
+        if a.get("sub_axis"):
+            parts.append(str(a["sub_axis"]))
+        amount = a.get("amount") or {}
+        if amount.get("eur") is not None:
+            try:
+                parts.append(eur(amount["eur"]))
+            except (TypeError, ValueError):
+                pass
+        elif a.get("eligibility") == "eligible":
+            parts.append("montant à préciser")
+    return ", ".join(parts)
+
+
+def past_line(p: dict) -> str:
+    """One earlier project of the conversation (actions/followup.past_record)."""
+    description = " ".join(str(p.get("description") or "").split())
+    if len(description) > 80:
+        description = description[:79].rstrip() + "…"
+    result = short_result({"eligibility": p.get("eligibility"), "sub_axis": p.get("sub_axis"),
+                           "amount": {"eur": p.get("amount_eur")}})
+    return f"projet {p.get('project')}" + (f" « {description} »" if description else "") + f" : {result}"
+
+
+def what_if_changes(changes: dict, population: str | None, slots: dict) -> str:
+    """French words for the inputs a what-if changes, with the value they replace."""
+    from assistant.eligibility.labels import fr_date
+    import datetime as dt
+
+    def was(key: str, fmt) -> str:
+        old = slots.get(key)
+        if old in (None, "", []):
+            return ""
+        try:
+            return f" au lieu de {fmt(old)}"
+        except (TypeError, ValueError):
+            return ""
+
+    def date(v):
+        return fr_date(dt.date.fromisoformat(str(v)))
+
+    out = []
+    for key, value in changes.items():
+        try:
+            if key == "budget_eur":
+                out.append(f"budget de {eur(value)}{was(key, eur)}")
+            elif key == "results_date":
+                out.append(f"premiers résultats le {date(value)}{was(key, date)}")
+            elif key == "agents_count":
+                out.append(f"{int(value)} agents concernés{was(key, lambda v: int(v))}")
+            elif key == "decision_level_sponsor":
+                out.append("projet porté par un niveau décisionnel" if value else
+                           "projet sans portage à un niveau décisionnel")
+            elif key == "funded_only_by_local_authorities":
+                out.append("structure financée uniquement par des collectivités" if value else
+                           "structure financée aussi par d'autres sources que les collectivités")
+            elif key == "applicant_type":
+                out.append(f"candidat : {labels.type_label(value) or value}")
+            elif key == "description":
+                out.append(f"projet « {' '.join(str(value).split())[:120]} »")
+            elif key == "collectivity":
+                out.append("une autre collectivité")
+            elif key == "department":
+                out.append(f"département {value}")
+            elif key == "expenses":
+                out.append("autre répartition des dépenses")
+        except (TypeError, ValueError):
+            continue
+    if population:
+        out.append(f"population de {population}")
+    return ", ".join(out) or "hypothèse"
+
+
+def what_if_text(first: dict, new: dict, change: str, population: bool = False) -> str:
+    """The first verdict and the what-if's side by side (one line each), then what stays."""
+    lines = [f"Hypothèse : {change}.",
+             f"• Évaluation actuelle : {short_result(first)}",
+             f"• Avec cette hypothèse : {short_result(new)}"]
+    missing = [m for m in new.get("missing") or []]
+    if missing and new.get("eligibility") != "not_eligible":
+        names = new.get("missing_labels") or missing
+        lines.append("Il me faudrait encore : " + ", ".join(str(n) for n in names[:3]) + ".")
+    if new.get("eligibility") == "not_eligible":
+        why = [f.get("message", "").strip() for f in decisive_findings(new)][:2]
+        if why:
+            lines.append("Pourquoi : " + " ".join(why))
+    amount = (new.get("amount") or {}).get("explanation")
+    if amount and new.get("eligibility") != "not_eligible" and not population:
+        lines.append(f"Montant : {amount}")      # (with a population what-if it would quote the assumed figure)
+    lines.append(WHAT_IF_POPULATION if population else WHAT_IF_KEEP)
+    return "\n".join(lines)
+
+
+def verdict_text(a: dict, earlier: list[dict] | None = None) -> str:
     lines = []
     who = collectivity_label(a.get("collectivity"))
     head = ELIGIBILITY.get(a.get("eligibility"), ELIGIBILITY["to_confirm"])
@@ -133,6 +238,11 @@ def verdict_text(a: dict) -> str:
         for c in contacts:
             where = c.get("email") or c.get("url") or ""
             lines.append(f"• {c.get('name')}{' — ' + where if where else ''}")
+    if earlier:
+        lines.append("")
+        lines.append("Vos autres projets dans cette conversation :")
+        for p in earlier:
+            lines.append(f"• {past_line(p)}")
     lines.append("")
     lines.append(T.CAN_CORRECT)
     # one message: Rasa's channels split a text on blank lines, so sections are not separated by one
@@ -164,14 +274,17 @@ def choose_contact(a: dict | None) -> dict | None:
     return next((c for c in contacts if c.get("primary")), contacts[0] if contacts else None)
 
 
-def mailto(contact: dict | None, a: dict | None) -> str:
-    """A mailto: link whose subject and body hold the summary of the assessment (URL-encoded)."""
+def mailto(contact: dict | None, a: dict | None, earlier: list[dict] | None = None) -> str:
+    """A mailto: link whose subject and body hold the summary of the assessment, and of the
+    earlier projects of the conversation (URL-encoded)."""
     a = a or {}
     c = a.get("collectivity") or {}
     who = c.get("name") or c.get("query") or "une collectivité"
     subject = f"FITN7 axe 3 – demande d'accompagnement – {who}"
+    before = "".join(f"Projet {p.get('project')} : {p.get('summary') or past_line(p)}\n\n" for p in earlier or [])
+    current = f"Projet {len(earlier) + 1} : " if earlier else "Synthèse de l'assistant : "
     body = ("Bonjour,\n\nJe souhaite échanger sur un projet pour le guichet départemental FITN7 axe 3.\n\n"
-            f"Synthèse de l'assistant : {a.get('summary') or 'pas encore d’évaluation.'}\n\n"
+            f"{before}{current}{a.get('summary') or 'pas encore d’évaluation.'}\n\n"
             "Cordialement,\n")
     address = (contact or {}).get("email") or ""
     return f"mailto:{quote(address, safe='@')}?subject={quote(subject)}&body={quote(body)}"

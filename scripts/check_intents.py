@@ -48,8 +48,15 @@ def nlu_examples(paths: list[Path]) -> dict[str, list[str]]:
     for path in paths:
         for block in _load(path).get("nlu") or []:
             if "intent" in block:
-                out.setdefault(block["intent"], []).extend(_examples(block))
+                # a retrieval intent ("faq/who") counts for its base intent ("faq"), as in Rasa
+                out.setdefault(str(block["intent"]).split("/")[0], []).extend(_examples(block))
     return out
+
+
+def retrieval_intents(paths: list[Path]) -> set[str]:
+    """Base names of the retrieval intents of the NLU data ("faq" for "faq/who")."""
+    return {str(block["intent"]).split("/")[0] for path in paths for block in _load(path).get("nlu") or []
+            if "intent" in block and "/" in str(block["intent"])}
 
 
 def story_intents(paths: list[Path]) -> set[str]:
@@ -60,10 +67,10 @@ def story_intents(paths: list[Path]) -> set[str]:
             for story in data.get(key) or []:
                 for step in story.get("steps") or []:
                     if isinstance(step, dict) and "intent" in step:
-                        used.add(step["intent"])
+                        used.add(str(step["intent"]).split("/")[0])
                     for alt in (step.get("or") or []) if isinstance(step, dict) else []:
                         if "intent" in alt:
-                            used.add(alt["intent"])
+                            used.add(str(alt["intent"]).split("/")[0])
     return used
 
 
@@ -73,6 +80,7 @@ def check_data(root: Path = ROOT) -> list[str]:
     declared = {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []}
     data_files = sorted((root / "data").rglob("*.yml"))
     training = nlu_examples(data_files)
+    declared |= retrieval_intents(data_files)   # Rasa declares a retrieval intent from the NLU data
     used = story_intents(data_files)
     for intent in sorted(declared):
         n = len(training.get(intent, []))
@@ -98,6 +106,18 @@ def check_data(root: Path = ROOT) -> list[str]:
         total = sum(len(v) for v in held_out.values())
         if total < 200:
             problems.append(f"held-out set has {total} utterances (at least 200 needed)")
+    # the held-out procedure questions (scripts/check_faq.py reads their formats) are not trained on either
+    faq_sets = sorted((root / "tests" / "faq").glob("*.yml")) if (root / "tests" / "faq").is_dir() else []
+    if faq_sets:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("check_faq", ROOT / "scripts" / "check_faq.py")
+        check_faq = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(check_faq)
+        seen = {_plain(e) for examples in training.values() for e in examples}
+        for path in faq_sets:
+            for text, _label in check_faq.load_set(path):
+                if _plain(text) in seen:
+                    problems.append(f"held-out FAQ question also in the training data: {text!r}")
     story_files = [p for p in sorted(tests.glob("*.yml")) if p != held_out_file]
     for intent in sorted(story_intents(story_files) - declared - DEFAULT_INTENTS):
         problems.append(f"test stories use intent '{intent}', not declared in domain.yml")

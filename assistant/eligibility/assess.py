@@ -221,7 +221,7 @@ def _assess(req: Request, ref: Any, cls: Any, clf: Any = None) -> Assessment:
         f.match = match
         f.applicant_type = match.type
         f.epci_type = match.epci_type
-        f.population = match.population
+        f.population = match.population if req.population is None else req.population   # what-if
     else:
         f.applicant_type = req.applicant_type  # declared (a referential type) when not found or not asked
         if result is not None and result.status == "ambiguous" and f.applicant_type is None:

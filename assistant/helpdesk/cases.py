@@ -534,6 +534,8 @@ class CaseStore:
         needed = ("sender_id", "type_name", "data")
         if not all(name in cols for name in needed):
             return None
+        # the case of a second project is "<conversation id>#projet-2" (actions/followup.py)
+        conversation_id = conversation_id.split("#projet-")[0]
         query = (sa.select(events).where(cols.sender_id == conversation_id)
                  .where(cols.type_name.in_(("user", "bot"))))
         order = [cols.timestamp] if "timestamp" in cols else []
@@ -582,7 +584,7 @@ class CaseStore:
         with self.engine.connect() as conn:      # reads only: no write lock
             old = conn.execute(sa.select(cases_table.c.id, cases_table.c.conversation_id)
                                .where(cases_table.c.updated_at < cutoff)).all()
-            senders = {r.conversation_id for r in old}
+            senders = {r.conversation_id.split("#projet-")[0] for r in old}
             if has_ts:
                 last = sa.func.max(events.c.timestamp)
                 active = set(conn.execute(
@@ -592,8 +594,8 @@ class CaseStore:
                     sa.select(events.c.sender_id).group_by(events.c.sender_id)
                     .having(last < cutoff_ts)).scalars())
                 # never cut the transcript of a case still kept, nor of a conversation active today
-                kept = set(conn.execute(sa.select(cases_table.c.conversation_id)
-                                        .where(cases_table.c.updated_at >= cutoff)).scalars())
+                kept = {c.split("#projet-")[0] for c in conn.execute(sa.select(cases_table.c.conversation_id)
+                        .where(cases_table.c.updated_at >= cutoff)).scalars()}   # a later project's case too
                 senders = (senders | stale) - kept - active
         ids = [r.id for r in old]
         result["cases"] = len(ids)

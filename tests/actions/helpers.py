@@ -18,15 +18,40 @@ from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 SLOT_DEFAULTS = {
     "collectivity": None, "department": None, "applicant_type": None,
     "funded_only_by_local_authorities": None, "description": None, "decision_level_sponsor": None,
-    "results_date": None, "budget_eur": None, "expenses": None, "agents_count": None, "role": None,
-    "assessment": None, "pending_question": None, "fallback_count": 0, "handoff_pending": False,
+    "results_date": None, "budget_eur": None, "expenses": None, "agents_count": None, "users_count": None,
+    "role": None,
+    "assessment": None, "assessments": None, "pending_question": None, "fallback_count": 0, "handoff_pending": False,
 }
+
+
+def parse_message(text: str, intent: str = "inform", entities: list | None = None, faq: str | None = None,
+                  confidence: float = 0.95) -> dict:
+    """Rasa's parse data for a message: intent, entities and, for "faq/<key>" (or `faq`), the
+    ResponseSelector's output as Rasa puts it (`response_selector.faq.response`)."""
+    base, _, sub = intent.partition("/")
+    message = {"text": text, "intent": {"name": base, "confidence": confidence}, "entities": entities or []}
+    key = intent if sub else faq
+    if key:
+        message["response_selector"] = {"all_retrieval_intents": ["faq"], "faq": {
+            "response": {"intent_response_key": key, "confidence": 0.9, "utter_action": f"utter_{key}",
+                         "responses": []}, "ranking": []}}
+    return message
+
+
+def utter_faq(message: dict) -> list[dict]:
+    """What Rasa's retrieval action `utter_faq` says for this parse data: the response
+    `utter_faq/<key>` (data/faq_responses.yml) of the key the ResponseSelector chose."""
+    import yaml
+    from pathlib import Path
+    from actions import faq as F
+    responses = yaml.safe_load((Path(__file__).resolve().parents[2] / F.RESPONSES_FILE).read_text(encoding="utf-8"))
+    key = (((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}).get("intent_response_key")
+    return [{"text": r["text"], "response": f"utter_{key}"} for r in responses["responses"].get(f"utter_{key}", [])]
 
 
 def make_tracker(slots: dict, text: str = "", intent: str = "inform", entities: list | None = None,
                  sender: str = "test-user", confidence: float = 0.9) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": confidence},
-               "entities": entities or []}
+    message = parse_message(text, intent, entities, confidence=confidence)
     return Tracker.from_dict({
         "sender_id": sender,
         "slots": {**SLOT_DEFAULTS, **slots},
@@ -53,20 +78,31 @@ class Conversation:
         self.messages: list[dict] = []
         self.events: list[dict] = []
 
-    def say(self, text: str, intent: str = "inform", entities: list | None = None, action=None) -> list[dict]:
-        message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
-        name = action or {"ask_faq": "action_answer_faq", "request_human": "action_handoff",
-                          "nlu_fallback": "action_fallback",
-                          "out_of_scope": "action_out_of_scope"}.get(intent, "action_process")
+    def say(self, text: str, intent: str = "inform", entities: list | None = None, action=None,
+            faq: str | None = None) -> list[dict]:
+        """One user turn. intent "faq/who" is the retrieval intent `faq` with the ResponseSelector
+        choosing "faq/who"; `faq` gives the selector's choice for a message of another intent
+        (Rasa's selector answers on every message)."""
+        message = parse_message(text, intent, entities, faq)
+        base = message["intent"]["name"]
+        if base == "faq" and action is None:       # rule: utter_faq, then action_resume
+            said = utter_faq(message)
+            self.say_message(message, "action_resume")
+            self.messages = said + self.messages
+            return self.messages
+        name = action or {"request_human": "action_handoff", "nlu_fallback": "action_fallback",
+                          "what_if": "action_what_if",
+                          "out_of_scope": "action_out_of_scope"}.get(base, "action_process")
         return self.say_message(message, name)
 
     def say_message(self, message: dict, action_name: str) -> list[dict]:
         from actions import actions as A
-        classes = {cls().name(): cls for cls in (A.ActionProcess, A.ActionFallback, A.ActionAnswerFaq,
+        classes = {cls().name(): cls for cls in (A.ActionProcess, A.ActionFallback, A.ActionWhatIf,
                                                  A.ActionHandoff, A.ActionResume, A.ActionRestartConversation,
                                                  A.ActionOutOfScope)}
         tracker = make_tracker(self.slots, message["text"], message["intent"]["name"], message["entities"],
                                self.sender, message["intent"].get("confidence", 0.95))
+        tracker.latest_message = message
         messages, events = run(classes[action_name](), tracker)
         self.events = events
         for e in events:

@@ -97,29 +97,31 @@ def test_dont_know_skips_the_question_and_hands_off_a_to_confirm_verdict(convers
 
 def test_faq_answers_from_knowledge_and_resumes(conversation):
     conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
-    msgs = conversation.say("quand se réunit le comité de sélection ?", "ask_faq")
+    msgs = conversation.say("quand se réunit le comité de sélection ?", "faq/committee")
     text = _texts(msgs)
     assert "une fois par mois" in text and "10 dossiers" in text and "Source" in text
     assert "Reprenons" in text and msgs[-1]["buttons"]
     assert conversation.slots["pending_question"] == "decision_level_sponsor"
 
 
-@pytest.mark.parametrize("question, entry", [
-    ("qui peut candidater ?", "faq_who"),
-    ("est-ce que l'achat d'ordinateurs est financé ?", "faq_excluded"),
-    ("quel est le montant du forfait ?", "faq_amounts"),
-    ("quel est le taux de financement ?", "faq_rate"),
-    ("quand se réunit le comité de sélection ?", "faq_committee"),
-    ("quelle est la date d'ouverture du guichet ?", "faq_opening"),
-    ("avant quelle date le projet doit-il donner des résultats ?", "faq_deadline"),
-    ("comment candidater ?", "faq_how"),
-    ("c'est quoi le CRTE ?", "faq_contracting"),
-    ("quels sont les critères pour le 3b ?", "faq_criteria_3b"),
-    ("quels critères de sélection pour le 3c ?", "faq_criteria_3c"),
-    ("quels projets peuvent être financés ?", "faq_what"),
-])
-def test_faq_routing(question, entry):
-    assert F.best_entry(question)["id"] == entry
+def test_every_retrieval_intent_answers_its_entry_of_the_faq():
+    """faq/<key> (the ResponseSelector's label) <-> faq_<key> (knowledge/faq.yml), both ways."""
+    ids = [e["id"] for e in F.entries()]
+    assert len(ids) >= 15 and len(set(ids)) == len(ids)
+    for entry_id in ids:
+        assert F.entry_for_key(F.key_of(entry_id))["id"] == entry_id
+        assert F.entry_for_key(entry_id)["id"] == entry_id
+    for bad in (None, "", "faq/nope", "inform", 3, "faq"):
+        assert F.entry_for_key(bad) is None
+
+
+def test_the_selector_output_is_read_from_rasa_parse_data():
+    from helpers import parse_message
+    assert F.selected(parse_message("on signe quoi ?", "faq/contracting")) == ("faq/contracting", 0.9)
+    assert F.selected(parse_message("juin 2022", "inform", faq="faq/deadline"))[0] == "faq/deadline"
+    for damaged in ({}, {"response_selector": None}, {"response_selector": {"faq": {"response": "x"}}},
+                    {"response_selector": {"faq": {"response": {"intent_response_key": "faq/unknown"}}}}):
+        assert F.selected(damaged) == (None, 0.0)
 
 
 def test_handoff_gives_a_mailto_with_the_summary_and_records_the_case(conversation, db_engine):

@@ -47,3 +47,13 @@ def test_report_under_the_goal_fails(tmp_path):
     assert check_intents.check_report(report, 0.95)
     assert check_intents.check_report(report, 0.85) == []
     assert check_intents.check_report(tmp_path / "absent.json", 0.95)
+
+
+def test_a_held_out_faq_question_in_the_training_data_is_reported(tmp_path):
+    _project(tmp_path, ["greet"], ["greet"], {"greet": 6}, [f"bonjour numéro {k}" for k in range(200)])
+    (tmp_path / "tests" / "faq").mkdir()
+    (tmp_path / "tests" / "faq" / "heldout.yml").write_text(
+        "questions:\n- text: Greet exemple 2\n  id: faq_who\n- text: une autre question\n  id: faq_how\n",
+        encoding="utf-8")
+    problems = check_intents.check_data(tmp_path)
+    assert problems == ["held-out FAQ question also in the training data: 'Greet exemple 2'"]

@@ -22,6 +22,8 @@ def _outcome(turns: list[dict]) -> dict:
                 out["handoff"] = custom["handoff"]
             if "faq" in custom:
                 out["faq"].append(custom["faq"]["id"])
+            if str(m.get("response") or "").startswith("utter_faq/"):     # said by utter_faq
+                out["faq"].append("faq_" + m["response"].split("/", 1)[1])
         if t["pending"]:
             out["asked"].append(t["pending"])
     return out
