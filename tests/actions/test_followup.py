@@ -249,7 +249,6 @@ def test_a_late_no_to_the_decision_level_recomputes(conversation):
 
 def test_a_late_correction_of_the_funding_recomputes(conversation):
     conversation.say("nous sommes une association, on veut former des bénévoles et des agents au numérique")
-    conversation.say("Sarthe")
     conversation.say("oui", "affirm")
     assert conversation.slots["funded_only_by_local_authorities"] is True
     conversation.say("en fait nous sommes aussi financés par des cotisations de nos membres")
