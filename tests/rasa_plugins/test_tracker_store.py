@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
 from rasa_plugins import tracker_store
+from store_helpers import cached, rasa_store, turn  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,21 +29,6 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def cached(domain, db: Path, **kw):
-    return tracker_store.CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db), **kw)
-
-
-def rasa_store(domain, db: Path):
-    return SQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
-
-
-def turn(tracker, domain, text: str, role: str | None = None):
-    """What a message adds: the user's words, an action with a slot, back to listening."""
-    tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.99}), domain)
-    tracker.update(ActionExecuted("action_process"), domain)
-    if role:
-        tracker.update(SlotSet("role", role), domain)
-    tracker.update(ActionExecuted("action_listen"), domain)
 
 
 async def first_turn(store, domain, sender: str, text: str, role: str | None = None):

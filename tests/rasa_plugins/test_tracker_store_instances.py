@@ -18,6 +18,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 
 from rasa_plugins import tracker_store
+from store_helpers import cached, rasa_store, turn  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,20 +28,6 @@ def domain():
     return Domain.load(str(ROOT / "domain.yml"))
 
 
-def cached(domain, db: Path, **kw):
-    return tracker_store.CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db), **kw)
-
-
-def rasa_store(domain, db: Path):
-    return SQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
-
-
-def turn(tracker, domain, text: str, role: str | None = None):
-    tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.99}), domain)
-    tracker.update(ActionExecuted("action_process"), domain)
-    if role:
-        tracker.update(SlotSet("role", role), domain)
-    tracker.update(ActionExecuted("action_listen"), domain)
 
 
 def new_session(tracker, domain):
