@@ -193,3 +193,13 @@ def test_upgrade_from_0002_keeps_cases_and_back(engine):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM triage_cases")).scalar() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM triage_case_notes")).scalar() == 1
+
+
+def test_downgrade_to_0001_keeps_the_notes(engine):
+    # batch mode recreated triage_cases, and the drop cascaded to the notes (foreign_keys=ON)
+    migrate(engine, "head")
+    store = CaseStore(engine)
+    store.add_note(store.record("n1", "rest", {}, assessment()), "à garder", author="paul")
+    assert migrate(engine, "0001_cases", downgrade=True) == "0001_cases"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM triage_case_notes")).scalar() == 1
