@@ -446,6 +446,7 @@ def _login_page(error: str | None = None, status: int = 200, accounts: bool = Fa
 def _app_page(settings: TriageSettings) -> web.Response:
     body = f"""<div class="bar">
 <h1>File de tri des demandes</h1>
+<p class="nav"><a href="/triage/tableau-de-bord">Tableau de bord</a></p>
 <form method="post" action="/triage/logout"><button type="submit" class="secondary">Se déconnecter</button></form>
 </div>
 <p class="retention">Durée de conservation des dossiers et des conversations :
@@ -756,6 +757,45 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@_db_guard_page
+async def dashboard_page(request: web.Request) -> web.Response:
+    """/triage/tableau-de-bord (issue 14, part 2): figures of a period, server-drawn SVG + tables."""
+    from assistant.helpdesk import dashboard
+
+    if not await _is_open(request):
+        return _closed_page()
+    if not await _authenticated(request):
+        return _login_page(accounts=await _accounts(request), status=401)
+    try:
+        period = dashboard.Period.from_mapping(request.query)
+    except InputError as exc:
+        return _page("Tableau de bord", '<h1>Tableau de bord du helpdesk</h1>'
+                     f'<p class="error" role="alert">Période illisible : {_text(str(exc))}.</p>'
+                     '<p><a href="/triage/tableau-de-bord">Revenir aux 30 derniers jours</a></p>',
+                     status=400)
+    board = await _run(dashboard.compute, _store(request), period)
+    return _page("Tableau de bord", dashboard.render_html(board))
+
+
+@_db_guard
+async def dashboard_csv(request: web.Request) -> web.Response:
+    from assistant.helpdesk import dashboard
+
+    denied = await _guard_json(request)
+    if denied is not None:
+        return denied
+    try:
+        period = dashboard.Period.from_mapping(request.query)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    board = await _run(dashboard.compute, _store(request), period)
+    headers = dict(SECURITY_HEADERS)
+    headers["Content-Disposition"] = (f'attachment; filename="tableau-de-bord-fitn7-'
+                                      f'{period.since.isoformat()}-{period.until.isoformat()}.csv"')
+    return web.Response(body=dashboard.to_csv(board), headers=headers,
+                        content_type="text/csv", charset="utf-8")
+
+
 async def static(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if name not in ("triage.js", "triage.css"):
@@ -778,4 +818,6 @@ def setup(app: web.Application, *, store: CaseStore | None = None,
     app.router.add_post("/triage/api/cases/{case_id}/status", api_status)
     app.router.add_post("/triage/api/cases/{case_id}/notes", api_note)
     app.router.add_get("/triage/export.csv", export_csv)
+    app.router.add_get("/triage/tableau-de-bord", dashboard_page)
+    app.router.add_get("/triage/tableau-de-bord.csv", dashboard_csv)
     app.router.add_get("/triage/static/{name}", static)
