@@ -8,7 +8,7 @@ satisfaction answers and Rasa's tracker-store table `events`; no case is loaded 
 
 Definitions (written here and on the page):
 - period: from `since` to `until` inclusive, days in Paris time (default: the last 30 days);
-  cases count by their creation date, hand-offs by their date, answers by theirs, Rasa events
+  cases (and their hand-offs) count by the case's creation date, answers by theirs, Rasa events
   by their timestamp;
 - conversations: distinct Rasa senders that wrote at least one message in the period (without an
   `events` table: the cases of the period, one per conversation);
@@ -161,32 +161,36 @@ def compute(store: CaseStore, period: Period) -> Dashboard:
     first_project = sa.not_(c.conversation_id.like("%#projet-%"))
     events = _events(store)
     with store.engine.connect() as conn:
-        # the cases of the period in one pass: how many, how many contained
-        row = conn.execute(sa.select(
-            sa.func.count().label("cases"),
-            sa.func.sum(sa.case((sa.and_(first_project, c.eligibility.isnot(None),
-                                         c.handoff_reason.is_(None)), 1), else_=0)).label("contained"),
-            sa.func.sum(sa.case((first_project, 1), else_=0)).label("conversations"),
-        ).where(in_period)).one()
-        cases, contained, case_conversations = row.cases or 0, row.contained or 0, row.conversations or 0
-        by_eligibility = conn.execute(
-            sa.select(c.eligibility, sa.func.count()).where(in_period).where(c.eligibility.isnot(None))
-            .group_by(c.eligibility)).all()
-        by_sub_axis = conn.execute(
-            sa.select(c.sub_axis, sa.func.count()).where(in_period).where(c.eligibility.isnot(None))
-            .group_by(c.sub_axis)).all()
-        by_department = conn.execute(
-            sa.select(c.department, sa.func.count().label("n")).where(in_period)
-            .group_by(c.department).order_by(sa.desc("n"), c.department)).all()
-        reasons = conn.execute(
-            sa.select(c.handoff_reason, sa.func.count().label("n"))
-            .where(c.handoff_at >= period.start).where(c.handoff_at < period.end)
-            .where(c.handoff_reason.isnot(None))
-            .group_by(c.handoff_reason).order_by(sa.desc("n"), c.handoff_reason)
-            .limit(TOP_REASONS)).all()
-        handoffs = conn.execute(
-            sa.select(sa.func.count()).where(c.handoff_at >= period.start)
-            .where(c.handoff_at < period.end).where(c.handoff_reason.isnot(None))).scalar_one()
+        # the cases of the period in one pass, grouped by what the figures count: at most
+        # (verdicts x sub-axes x départements x 2 x 2) rows, summed below (never one row per case)
+        groups = conn.execute(sa.select(
+            c.eligibility, c.sub_axis, c.department, c.handoff_reason,
+            sa.case((first_project, 1), else_=0).label("first"),
+            sa.func.count().label("n"),
+        ).where(in_period).group_by(c.eligibility, c.sub_axis, c.department, c.handoff_reason,
+                                    "first")).all()
+        cases = contained = case_conversations = 0
+        elig_counts: dict = {}
+        sub_counts: dict = {}
+        dept_counts: dict = {}
+        reason_counts: dict = {}
+        for g in groups:
+            cases += g.n
+            if g.handoff_reason is not None:
+                reason_counts[g.handoff_reason] = reason_counts.get(g.handoff_reason, 0) + g.n
+            dept_counts[g.department] = dept_counts.get(g.department, 0) + g.n
+            if g.first:
+                case_conversations += g.n
+                if g.eligibility is not None and g.handoff_reason is None:
+                    contained += g.n
+            if g.eligibility is not None:
+                elig_counts[g.eligibility] = elig_counts.get(g.eligibility, 0) + g.n
+                sub_counts[g.sub_axis] = sub_counts.get(g.sub_axis, 0) + g.n
+        by_eligibility = list(elig_counts.items())
+        by_sub_axis = list(sub_counts.items())
+        by_department = sorted(dept_counts.items(), key=lambda kv: (-kv[1], kv[0] or "~"))
+        handoffs = sum(reason_counts.values())
+        reasons = sorted(reason_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
         fb_period = sa.and_(f.created_at >= period.start, f.created_at < period.end)
         feedback = conn.execute(
             sa.select(f.about, f.helpful, sa.func.count()).where(fb_period)
