@@ -102,8 +102,6 @@ async def measure(store: CaseStore, runs: int) -> list[float]:
     from web.triage import COOKIE, TriageSettings, make_session, setup
 
     triage_module.SCRYPT_N = 2 ** 12     # the login's hash is not what is measured
-    secret = Path(tempfile.mkdtemp()) / "k"
-    secret.write_text("x" * 64)
     settings = TriageSettings(password_hash=triage_module.hash_password("mot de passe du banc"),
                               session_secret=b"bench-secret")
     app = web.Application()

@@ -16,6 +16,13 @@ signing key also mixes in the hash, so that changing the password ends every ses
 TRIAGE_SESSION_HOURS (8), TRIAGE_COOKIE_SECURE (1 forces Secure; it is also set whenever the
 public origin is HTTPS), RETENTION_DAYS (180, shown on the page).
 
+Named staff accounts (issue 14, part 6; `assistant triage user add`): once one exists the login
+form asks for a login, the shared password no longer opens (every change has a named author) and a
+session carries its login, signed with a key that mixes in the account's hash (removing the account
+or changing its password ends its sessions). Without any account the shared password works as
+before and notes are signed "équipe". /triage/tableau-de-bord and its CSV (issue 14, part 2):
+assistant/helpdesk/dashboard.py.
+
 Sessions ended by logout are remembered until they expire in TRIAGE_REVOKED_FILE (default
 var/triage-revoked.txt), so that a restart does not bring them back. Failed logins are counted
 per client address (X-Forwarded-For's last hop with TRUST_PROXY=1, web/server.py), and an attempt
