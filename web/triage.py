@@ -16,6 +16,13 @@ signing key also mixes in the hash, so that changing the password ends every ses
 TRIAGE_SESSION_HOURS (8), TRIAGE_COOKIE_SECURE (1 forces Secure; it is also set whenever the
 public origin is HTTPS), RETENTION_DAYS (180, shown on the page).
 
+Named staff accounts (issue 14, part 6; `assistant triage user add`): once one exists the login
+form asks for a login, the shared password no longer opens (every change has a named author) and a
+session carries its login, signed with a key that mixes in the account's hash (removing the account
+or changing its password ends its sessions). Without any account the shared password works as
+before and notes are signed "équipe". /triage/tableau-de-bord and its CSV (issue 14, part 2):
+assistant/helpdesk/dashboard.py.
+
 Sessions ended by logout are remembered until they expire in TRIAGE_REVOKED_FILE (default
 var/triage-revoked.txt), so that a restart does not bring them back. Failed logins are counted
 per client address (X-Forwarded-For's last hop with TRUST_PROXY=1, web/server.py), and an attempt
@@ -95,8 +102,17 @@ class TriageSettings:
 
     def key(self) -> bytes:
         if not self.session_secret:   # never derived from the hash alone (anyone reading it could sign)
-            raise RuntimeError("triage: no session secret")
+            self.session_secret = session_secret_from_file()
         return hmac.new(self.session_secret, ("fitn7-triage-session:" + (self.password_hash or "")).encode(),
+                        hashlib.sha256).digest()
+
+    def account_key(self, login: str, user_hash: str) -> bytes:
+        """Signing key of a named account's session (issue 14, part 6): the secret file and the
+        account's own hash, so that removing the account or changing its password ends its
+        sessions."""
+        if not self.session_secret:
+            self.session_secret = session_secret_from_file()
+        return hmac.new(self.session_secret, f"fitn7-triage-account:{login}:{user_hash}".encode(),
                         hashlib.sha256).digest()
 
 
@@ -152,6 +168,9 @@ class TriageState:
     store: CaseStore | None = None
     rules: PriorityRules | None = None
     revoked: dict = field(default_factory=load_revoked)  # nonce -> expiry, ended by logout
+    # named accounts exist (issue 14, part 6): re-read from the store at most every ACCOUNTS_TTL s
+    accounts: bool = False
+    accounts_checked: float = 0.0
 
 
 STATE = web.AppKey("triage_state", TriageState)
@@ -183,12 +202,98 @@ def valid_session(settings: TriageSettings, value: str | None, now: float | None
         return False
 
 
-def _authenticated(request: web.Request) -> bool:
+def _login_b64(login: str) -> str:
+    return base64.urlsafe_b64encode(login.encode()).decode().rstrip("=")
+
+
+def _login_from_b64(text: str) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def make_account_session(settings: TriageSettings, login: str, user_hash: str,
+                         now: float | None = None) -> str:
+    """`expires.nonce.login.sig` (login in URL-safe base64: no dot), signed with account_key."""
+    expires = int((now or time.time()) + settings.session_hours * 3600)
+    nonce = base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")
+    payload = f"{expires}.{nonce}.{_login_b64(login)}"
+    return f"{payload}.{_sign(settings.account_key(login, user_hash), payload)}"
+
+
+def session_login(value: str | None) -> str | None:
+    """The login carried by a named account's session (not yet verified), else None."""
+    if not value or value.count(".") != 3:
+        return None
+    return _login_from_b64(value.split(".")[2])
+
+
+def valid_account_session(settings: TriageSettings, value: str | None, user_hash: str | None,
+                          now: float | None = None) -> bool:
+    if not value or not user_hash or value.count(".") != 3:
+        return False
+    expires, nonce, login64, sig = value.split(".")
+    login = _login_from_b64(login64)
+    if not login:
+        return False
+    key = settings.account_key(login, user_hash)
+    if not hmac.compare_digest(_sign(key, f"{expires}.{nonce}.{login64}"), sig):
+        return False
+    try:
+        return int(expires) > (now or time.time())
+    except ValueError:
+        return False
+
+
+ACCOUNTS_TTL = 5.0   # seconds between two checks that named accounts exist
+
+
+async def _accounts(request: web.Request) -> bool:
+    """True when named staff accounts exist (then a login is asked and the shared password no
+    longer opens the triage: every change has a named author)."""
+    state = request.app[STATE]
+    now = time.monotonic()
+    if not state.accounts_checked or now - state.accounts_checked > ACCOUNTS_TTL:
+        state.accounts = await _run(_store(request).has_users)
+        state.accounts_checked = now
+    return state.accounts
+
+
+async def _is_open(request: web.Request) -> bool:
+    """The triage opens with the shared password hash or with at least one named account."""
+    if request.app[STATE].settings.configured:
+        return True
+    return await _accounts(request)
+
+
+ANONYMOUS = object()
+
+
+async def _author(request: web.Request):
+    """Who holds this session: a login (named account), None (the shared password), or
+    ANONYMOUS (no valid session)."""
     state = request.app[STATE]
     value = request.cookies.get(COOKIE)
-    if not valid_session(state.settings, value):
-        return False
-    return value.split(".")[1] not in state.revoked
+    if not value:
+        return ANONYMOUS
+    login = session_login(value)
+    if login is not None:
+        user_hash = await _run(_store(request).user_hash, login)
+        if not valid_account_session(state.settings, value, user_hash):
+            return ANONYMOUS
+        author = login
+    else:
+        if not valid_session(state.settings, value) or await _accounts(request):
+            return ANONYMOUS     # with named accounts, the shared password's sessions end
+        author = None
+    if value.split(".")[1] in state.revoked:
+        return ANONYMOUS
+    return author
+
+
+async def _authenticated(request: web.Request) -> bool:
+    return (await _author(request)) is not ANONYMOUS
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -221,11 +326,10 @@ def _error(message: str, status: int) -> web.Response:
     return _json({"error": message}, status=status)
 
 
-def _guard_json(request: web.Request) -> web.Response | None:
-    settings = request.app[STATE].settings
-    if not settings.configured:
+async def _guard_json(request: web.Request) -> web.Response | None:
+    if not await _is_open(request):
         return _error(CLOSED_MESSAGE, 503)
-    if not _authenticated(request):
+    if not await _authenticated(request):
         return _error("Connexion requise : ouvrez /triage et saisissez le mot de passe.", 401)
     return None
 
@@ -265,6 +369,20 @@ def _db_guard(handler):
         except DatabaseUnavailable:
             return _error("Base de données indisponible : réessayez plus tard ou prévenez "
                           "l'administrateur.", 503)
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+def _db_guard_page(handler):
+    """The HTML pages' version of _db_guard: a French page, HTTP 503."""
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DatabaseUnavailable:
+            return _page("Indisponible", "<h1>File de tri des demandes</h1><p role=\"alert\">Base de "
+                         "données indisponible : réessayez plus tard ou prévenez l'administrateur.</p>",
+                         status=503)
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     return wrapper
@@ -310,15 +428,21 @@ def _closed_page() -> web.Response:
                  status=503)
 
 
-def _login_page(error: str | None = None, status: int = 200) -> web.Response:
+def _login_page(error: str | None = None, status: int = 200, accounts: bool = False) -> web.Response:
     err = ""
     if error:
         err = f'<p class="error" role="alert" id="login-error">{_text(error)}</p>'
     described = ' aria-describedby="login-error"' if error else ""
+    login_field = ""
+    if accounts:   # named staff accounts exist (issue 14, part 6)
+        login_field = f"""
+  <label for="login">Identifiant</label>
+  <input id="login" name="login" type="text" autocomplete="username" autocapitalize="none"
+   spellcheck="false" maxlength="64" required{described}>"""
     body = f"""<h1>File de tri des demandes</h1>
 <p>Accès réservé aux agents du helpdesk (préfecture, ANCT).</p>
 {err}
-<form method="post" action="/triage/login" class="login">
+<form method="post" action="/triage/login" class="login">{login_field}
   <label for="password">Mot de passe</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required{described}>
   <button type="submit">Se connecter</button>
@@ -329,6 +453,7 @@ def _login_page(error: str | None = None, status: int = 200) -> web.Response:
 def _app_page(settings: TriageSettings) -> web.Response:
     body = f"""<div class="bar">
 <h1>File de tri des demandes</h1>
+<p class="nav"><a href="/triage/tableau-de-bord">Tableau de bord</a></p>
 <form method="post" action="/triage/logout"><button type="submit" class="secondary">Se déconnecter</button></form>
 </div>
 <p class="retention">Durée de conservation des dossiers et des conversations :
@@ -386,21 +511,35 @@ def _app_page(settings: TriageSettings) -> web.Response:
 
 # --------------------------------------------------------------------------- handlers
 
+@_db_guard_page
 async def page(request: web.Request) -> web.Response:
     settings = request.app[STATE].settings
-    if not settings.configured:
+    if not await _is_open(request):
         return _closed_page()
-    if not _authenticated(request):
-        return _login_page()
+    if not await _authenticated(request):
+        return _login_page(accounts=await _accounts(request))
     return _app_page(settings)
 
 
+# verified when the login is unknown, so that an unknown login costs the same time as a wrong password
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        from assistant.helpdesk.triage import hash_password
+        _DUMMY_HASH.append(hash_password(base64.b64encode(os.urandom(18)).decode()))
+    return _DUMMY_HASH[0]
+
+
+@_db_guard_page
 async def login(request: web.Request) -> web.Response:
     settings = request.app[STATE].settings
-    if not settings.configured:
+    if not await _is_open(request):
         return _closed_page()
+    accounts = await _accounts(request)
     if not _same_origin(request):
-        return _login_page("Requête refusée (origine inconnue).", status=403)
+        return _login_page("Requête refusée (origine inconnue).", status=403, accounts=accounts)
     client = request.remote or "?"   # the real client behind a trusted proxy (web/server.py)
     now = time.time()
     # check and count in one step, with no await in between (atomic on the event loop): the
@@ -408,7 +547,8 @@ async def login(request: web.Request) -> web.Response:
     recent = [t for t in settings.failures.get(client, []) if now - t < FAILURE_WINDOW]
     if len(recent) >= MAX_FAILURES:
         settings.failures[client] = recent
-        return _login_page("Trop d'essais : réessayez dans quelques minutes.", status=429)
+        return _login_page("Trop d'essais : réessayez dans quelques minutes.", status=429,
+                           accounts=accounts)
     # forget the addresses whose failures are all past the window, so the table stays bounded
     for other in [c for c, ts in settings.failures.items() if not ts or now - ts[-1] >= FAILURE_WINDOW]:
         del settings.failures[other]
@@ -416,14 +556,25 @@ async def login(request: web.Request) -> web.Response:
     settings.failures[client] = recent
     form = await request.post()
     password = str(form.get("password") or "")
-    ok = await _run(verify_password, password, settings.password_hash)
-    if not ok:
-        log.warning("triage: failed login")
-        return _login_page("Mot de passe incorrect.", status=401)
+    login_name = str(form.get("login") or "").strip().lower()
+    if accounts:
+        # named accounts: the login and its own password; the shared password no longer opens
+        user_hash = await _run(_store(request).user_hash, login_name) if login_name else None
+        ok = await _run(verify_password, password, user_hash or _dummy_hash()) and bool(user_hash)
+        if not ok:
+            log.warning("triage: failed login")
+            return _login_page("Identifiant ou mot de passe incorrect.", status=401, accounts=True)
+        session = make_account_session(settings, login_name, user_hash)
+    else:
+        ok = await _run(verify_password, password, settings.password_hash)
+        if not ok:
+            log.warning("triage: failed login")
+            return _login_page("Mot de passe incorrect.", status=401)
+        session = make_session(settings)
     settings.failures.pop(client, None)
     response = web.HTTPSeeOther("/triage")
     secure = settings.cookie_secure or public_origin(request).startswith("https://")
-    response.set_cookie(COOKIE, make_session(settings), path=COOKIE_PATH, httponly=True,
+    response.set_cookie(COOKIE, session, path=COOKIE_PATH, httponly=True,
                         samesite="Strict", secure=secure,
                         max_age=settings.session_hours * 3600)
     log.info("triage: login")
@@ -433,9 +584,13 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     value = request.cookies.get(COOKIE)
     state = request.app[STATE]
-    if value and valid_session(state.settings, value):
-        expires, nonce, _ = value.split(".")
-        state.revoked[nonce] = int(expires)
+    if value and (valid_session(state.settings, value) or session_login(value) is not None):
+        # a named session is remembered too (its signature is checked on every use anyway)
+        expires, nonce = value.split(".")[:2]
+        try:
+            state.revoked[nonce] = int(expires)
+        except ValueError:
+            state.revoked.pop(nonce, None)
         try:
             save_revoked(state.revoked)   # kept across restarts until the session expires
         except OSError as exc:
@@ -450,10 +605,10 @@ def _filter(request: web.Request) -> Filter:
                                 ("department", "sub_axis", "eligibility", "status", "since", "until")})
 
 
-def _guarded_filter(request: web.Request):
+async def _guarded_filter(request: web.Request):
     """Guard and filter parsing shared by the JSON list and the CSV export: the filter, or the
     error response to send instead."""
-    denied = _guard_json(request)
+    denied = await _guard_json(request)
     if denied is not None:
         return denied
     try:
@@ -474,7 +629,7 @@ def _positive(value: str | None, default: int, upper: int) -> int:
 
 @_db_guard
 async def api_cases(request: web.Request) -> web.Response:
-    flt = _guarded_filter(request)
+    flt = await _guarded_filter(request)
     if isinstance(flt, web.Response):
         return flt
     try:
@@ -515,7 +670,7 @@ def _detail(store: CaseStore, rules: PriorityRules, case_id: int) -> dict:
 
 @_db_guard
 async def api_case(request: web.Request) -> web.Response:
-    denied = _guard_json(request)
+    denied = await _guard_json(request)
     if denied is not None:
         return denied
     case_id = _case_id(request)
@@ -542,7 +697,7 @@ async def _json_body(request: web.Request) -> dict:
 
 async def _change_case(request: web.Request, change) -> web.Response:
     """A staff change to one case (status, note): same guards, then `change(store, case_id, body)`."""
-    denied = _guard_json(request)
+    denied = await _guard_json(request)
     if denied is not None:
         return denied
     if not _same_origin(request):
@@ -552,6 +707,7 @@ async def _change_case(request: web.Request, change) -> web.Response:
         return _error("numéro de dossier invalide", 400)
     try:
         body = await _json_body(request)
+        body["_author"] = await _author(request)     # a login, or None for the shared password
         store = _store(request)
         await _run(change, store, case_id, body)
         data = await _run(_detail, store, _rules(request), case_id)
@@ -562,11 +718,17 @@ async def _change_case(request: web.Request, change) -> web.Response:
 
 def _set_status(store, case_id: int, body: dict) -> None:
     note = body.get("note")
-    store.set_status(case_id, str(body.get("status") or ""), str(note) if note else None)
+    store.set_status(case_id, str(body.get("status") or ""), str(note) if note else None,
+                     author=_author_of(body))
+
+
+def _author_of(body: dict) -> str | None:
+    author = body.get("_author")
+    return author if isinstance(author, str) else None
 
 
 def _add_note(store, case_id: int, body: dict) -> None:
-    store.add_note(case_id, str(body.get("text") or ""))
+    store.add_note(case_id, str(body.get("text") or ""), author=_author_of(body))
 
 
 @_db_guard
@@ -582,7 +744,7 @@ async def api_note(request: web.Request) -> web.Response:
 @_db_guard
 async def export_csv(request: web.Request) -> web.StreamResponse:
     """The whole filtered queue, written 500 cases at a time (never every case in memory)."""
-    flt = _guarded_filter(request)
+    flt = await _guarded_filter(request)
     if isinstance(flt, web.Response):
         return flt
     pieces = await _run(lambda: csv_chunks(iter_queue(_store(request), flt, _rules(request))))
@@ -600,6 +762,45 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         await response.write(piece)
     await response.write_eof()
     return response
+
+
+@_db_guard_page
+async def dashboard_page(request: web.Request) -> web.Response:
+    """/triage/tableau-de-bord (issue 14, part 2): figures of a period, server-drawn SVG + tables."""
+    from assistant.helpdesk import dashboard
+
+    if not await _is_open(request):
+        return _closed_page()
+    if not await _authenticated(request):
+        return _login_page(accounts=await _accounts(request), status=401)
+    try:
+        period = dashboard.Period.from_mapping(request.query)
+    except InputError as exc:
+        return _page("Tableau de bord", '<h1>Tableau de bord du helpdesk</h1>'
+                     f'<p class="error" role="alert">Période illisible : {_text(str(exc))}.</p>'
+                     '<p><a href="/triage/tableau-de-bord">Revenir aux 30 derniers jours</a></p>',
+                     status=400)
+    board = await _run(dashboard.compute, _store(request), period)
+    return _page("Tableau de bord", dashboard.render_html(board))
+
+
+@_db_guard
+async def dashboard_csv(request: web.Request) -> web.Response:
+    from assistant.helpdesk import dashboard
+
+    denied = await _guard_json(request)
+    if denied is not None:
+        return denied
+    try:
+        period = dashboard.Period.from_mapping(request.query)
+    except InputError as exc:
+        return _error(str(exc), 400)
+    board = await _run(dashboard.compute, _store(request), period)
+    headers = dict(SECURITY_HEADERS)
+    headers["Content-Disposition"] = (f'attachment; filename="tableau-de-bord-fitn7-'
+                                      f'{period.since.isoformat()}-{period.until.isoformat()}.csv"')
+    return web.Response(body=dashboard.to_csv(board), headers=headers,
+                        content_type="text/csv", charset="utf-8")
 
 
 async def static(request: web.Request) -> web.StreamResponse:
@@ -624,4 +825,6 @@ def setup(app: web.Application, *, store: CaseStore | None = None,
     app.router.add_post("/triage/api/cases/{case_id}/status", api_status)
     app.router.add_post("/triage/api/cases/{case_id}/notes", api_note)
     app.router.add_get("/triage/export.csv", export_csv)
+    app.router.add_get("/triage/tableau-de-bord", dashboard_page)
+    app.router.add_get("/triage/tableau-de-bord.csv", dashboard_csv)
     app.router.add_get("/triage/static/{name}", static)

@@ -8,6 +8,9 @@
     assistant triage export [filtres] [--output fichier.csv]   (UTF-8 BOM, `;`; stdout by default)
     assistant triage hash-password               prints a TRIAGE_PASSWORD_HASH value
     assistant triage migrate [--revision head] [--downgrade]
+    assistant triage user add LOGIN [--stdin]    a named staff account (scrypt hash of its password)
+    assistant triage user remove LOGIN
+    assistant triage user list
 """
 from __future__ import annotations
 
@@ -75,11 +78,13 @@ def register(subparsers) -> None:
     p.add_argument("case_id", type=_case_id, help="numéro du dossier")
     p.add_argument("status", help="nouveau, « en cours » ou traité")
     p.add_argument("--note", help="note jointe au changement")
+    p.add_argument("--author", help="identifiant de l'auteur (par défaut : « équipe »)")
     p.set_defaults(func=_status)
 
     p = sub.add_parser("note", help="ajouter une note à un dossier")
     p.add_argument("case_id", type=_case_id, help="numéro du dossier")
     p.add_argument("text", help="texte de la note")
+    p.add_argument("--author", help="identifiant de l'auteur (par défaut : « équipe »)")
     p.set_defaults(func=_note)
 
     p = sub.add_parser("export", help="exporter la file filtrée en CSV (UTF-8 avec BOM, « ; »)")
@@ -91,6 +96,19 @@ def register(subparsers) -> None:
     p.add_argument("--stdin", action="store_true",
                    help="lire le mot de passe sur l'entrée standard (sinon : saisie masquée)")
     p.set_defaults(func=_hash_password)
+
+    p = sub.add_parser("user", help="comptes nominatifs du helpdesk (auteur des notes et des statuts)")
+    users = p.add_subparsers(dest="user_command", metavar="action", required=True)
+    q = users.add_parser("add", help="créer un compte (mot de passe demandé sans écho)")
+    q.add_argument("login", help="identifiant : lettres minuscules, chiffres, . _ @ -")
+    q.add_argument("--stdin", action="store_true",
+                   help="lire le mot de passe sur l'entrée standard (scripts)")
+    q.set_defaults(func=_user_add)
+    q = users.add_parser("remove", help="supprimer un compte (ses sessions prennent fin)")
+    q.add_argument("login")
+    q.set_defaults(func=_user_remove)
+    q = users.add_parser("list", help="les comptes")
+    q.set_defaults(func=_user_list)
 
     p = sub.add_parser("migrate", help="mettre à jour les tables des dossiers (Alembic)")
     p.add_argument("--revision", default=None, help="révision cible (par défaut : head, ou base avec --downgrade)")
@@ -151,6 +169,8 @@ def _show(args: argparse.Namespace) -> int:
         ("Montant", data["amount"]["text"]), ("Calcul", case.amount_explanation),
         ("Agents", case.agents_count), ("Utilisateurs", case.users_count),
         ("Mise en relation", case.handoff_reason), ("Encore à préciser", ", ".join(case.missing)),
+        ("Dossier démarches-simplifiées",
+         f"n° {case.dossier_number} ({case.dossier_url})" if case.dossier_number else None),
         ("Description", case.description), ("Synthèse", case.summary),
     ]
     for label, value in rows:
@@ -166,10 +186,10 @@ def _show(args: argparse.Namespace) -> int:
     print("\nNotes :" if case.notes else "\nAucune note.")
     for n in data["notes"]:
         if n["kind"] == "status":
-            print(f"  {n['at']} statut {n['old_status']} → {n['new_status']}"
+            print(f"  {n['at']} ({n['author']}) statut {n['old_status']} → {n['new_status']}"
                   + (f" : {n['text']}" if n["text"] else ""))
         else:
-            print(f"  {n['at']} {n['text']}")
+            print(f"  {n['at']} ({n['author']}) {n['text']}")
     if lines is None:
         print("\nConversation non disponible (pas de table Rasa « events » dans cette base).")
     elif not lines:
@@ -181,16 +201,23 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_author(args: argparse.Namespace) -> str | None:
+    from ..helpdesk.cases import normalize_login
+
+    return normalize_login(args.author) if getattr(args, "author", None) else None
+
+
 @_db_errors
 def _status(args: argparse.Namespace) -> int:
-    case = CaseStore.default().set_status(args.case_id, args.status, args.note)
+    case = CaseStore.default().set_status(args.case_id, args.status, args.note,
+                                          author=_cli_author(args))
     print(f"Dossier n° {case.id} : statut « {case.status_label} ».")
     return 0
 
 
 @_db_errors
 def _note(args: argparse.Namespace) -> int:
-    case = CaseStore.default().add_note(args.case_id, args.text)
+    case = CaseStore.default().add_note(args.case_id, args.text, author=_cli_author(args))
     print(f"Note ajoutée au dossier n° {case.id}.")
     return 0
 
@@ -212,15 +239,20 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hash_password(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace, prompt: str = "Mot de passe du helpdesk : ") -> str:
     if args.stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("Mot de passe du helpdesk : ")
+        password = getpass.getpass(prompt)
         if getpass.getpass("Répéter : ") != password:
             raise InputError("les deux saisies diffèrent")
     if len(password) < 12:
         raise InputError("mot de passe trop court : 12 caractères au moins")
+    return password
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    password = _read_password(args)
     print(hash_password(password))
     print("À mettre dans .env : TRIAGE_PASSWORD_HASH=<la ligne ci-dessus>", file=sys.stderr)
     return 0
@@ -232,4 +264,46 @@ def _migrate(args: argparse.Namespace) -> int:
     target = args.revision or ("base" if args.downgrade else "head")
     rev = migrate(engine, target, downgrade=args.downgrade)
     print(f"Tables des dossiers à la révision {rev or 'base'} (dernière : {head_revision()}).")
+    return 0
+
+
+@_db_errors
+def _user_add(args: argparse.Namespace) -> int:
+    from ..helpdesk.cases import normalize_login
+
+    login = normalize_login(args.login)        # refused before the password is asked
+    store = CaseStore.default()
+    if any(u["login"] == login for u in store.list_users()):
+        raise InputError(f"le compte « {login} » existe déjà")
+    password = _read_password(args, f"Mot de passe de {login} : ")
+    store.add_user(login, hash_password(password))
+    print(f"Compte « {login} » créé. La connexion à /triage demande désormais un identifiant ; "
+          "le mot de passe commun (TRIAGE_PASSWORD_HASH) n'y suffit plus.")
+    return 0
+
+
+@_db_errors
+def _user_remove(args: argparse.Namespace) -> int:
+    store = CaseStore.default()
+    if not store.remove_user(args.login):
+        raise InputError(f"aucun compte « {args.login} »")
+    print(f"Compte « {args.login.strip().lower()} » supprimé ; ses notes gardent son nom.")
+    if not store.has_users():
+        print("Plus aucun compte nominatif : le mot de passe commun (TRIAGE_PASSWORD_HASH) "
+              "ouvre de nouveau la file.")
+    return 0
+
+
+@_db_errors
+def _user_list(args: argparse.Namespace) -> int:
+    from ..helpdesk.triage import fmt_time
+
+    users = CaseStore.default().list_users()
+    if not users:
+        print("Aucun compte nominatif : la file s'ouvre avec le mot de passe commun "
+              "(TRIAGE_PASSWORD_HASH).")
+        return 0
+    for u in users:
+        state = " (désactivé)" if u["disabled"] else ""
+        print(f"{u['login']}{state} · créé le {fmt_time(u['created_at'])}")
     return 0

@@ -164,6 +164,7 @@
       ["Calcul du montant", d.amount.explanation], ["Budget annoncé", d.budget_text],
       ["Agents concernés", d.agents_count], ["Utilisateurs concernés", d.users_count],
       ["Mise en relation", d.handoff_reason ? d.handoff_reason + " (" + d.handoff_at + ")" : ""],
+      ["Dossier démarches-simplifiées", d.dossier ? "n° " + d.dossier.number + " (prérempli le " + d.dossier.prefilled_at + ")" : ""],
       ["Encore à préciser", (d.missing || []).join(", ")],
       ["Description du projet", d.description], ["Synthèse", d.summary],
       ["Priorité", d.priority.tier_label + " · score " + d.priority.score]
@@ -190,6 +191,7 @@
         var t = n.at + " – ";
         if (n.kind === "status") t += "statut : " + n.old_status + " → " + n.new_status + (n.text ? " – " + n.text : "");
         else t += n.text;
+        if (n.author) t += " (par " + n.author + ")";
         nl.appendChild(el("li", t));
       });
       detailBody.appendChild(nl);
