@@ -52,9 +52,10 @@ trap cleanup INT TERM EXIT
 
 # Progress on one line in a terminal (\r), one line every 15 s in a log.
 step() { printf '  [%s] %s… ' "$1" "$2"; }
+NEXT_REPORT=15
 progress() {  # elapsed seconds
   if [ -t 1 ]; then printf '\r\033[K  [%s] %s… %s s ' "$STEP" "$LABEL" "$1"
-  elif (( $1 > 0 && $1 % 15 == 0 )); then printf '%s s… ' "$1"; fi
+  elif (( $1 >= NEXT_REPORT )); then printf '%s s… ' "$1"; NEXT_REPORT=$((NEXT_REPORT + 15)); fi
 }
 # fail <label> <log> <sentence>: the French report of what failed, the end of its log, exit 1
 fail() {
@@ -71,6 +72,7 @@ fail() {
 # ends, or WAIT_SECONDS pass. A Rasa server opens its port only once its model is loaded.
 wait_for() {
   local label=$1 url=$2 pid=$3 log=$4 start=$SECONDS code
+  NEXT_REPORT=15
   while :; do
     code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url" 2>/dev/null) || true
     if [ -n "$code" ] && [ "$code" != 000 ]; then

@@ -6,6 +6,7 @@ through RUN_WAIT_SECONDS; logs in a temporary RUN_DIR."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -143,3 +144,35 @@ def test_all_servers_answer_then_the_addresses(stubs):
         os.killpg(proc.pid, 2)    # Ctrl-C: everything stops
         proc.communicate(timeout=30)
     assert not answers(ports["RASA_PORT"]) and not answers(ports["WEB_PORT"])
+
+
+STEP_SH = ROOT / "scripts" / "step.sh"
+
+
+def test_step_shows_progress_and_its_result(tmp_path):
+    log = tmp_path / "logs" / "train.log"
+    # a slow command with a progress bar (\r), as `rasa train` prints its epochs
+    cmd = "for i in $(seq 1 16); do printf 'Epochs: %s/16\\r' $i; sleep 1; done; echo 'Modèle entraîné'"
+    done = subprocess.run(["bash", str(STEP_SH), "3/3", "Entraînement du modèle", str(log), "--", "bash", "-c", cmd],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("  [3/3] Entraînement du modèle… ")
+    # not a terminal: a progress line every 15 s, with the log's last progress bar
+    assert re.search(r"\n      1[5-7] s : Epochs: 1[3-6]/16\n", done.stdout), done.stdout
+    assert re.search(r"fait \(1[6-9] s\)\n$", done.stdout), done.stdout
+    assert "Modèle entraîné" in log.read_text()          # the output is in the log, not on the screen
+    assert "Modèle entraîné" not in done.stdout
+
+
+def test_step_failure_names_the_step_and_its_log(tmp_path):
+    log = tmp_path / "install.log"
+    done = subprocess.run(["bash", str(STEP_SH), "1/3", "Installation des dépendances", str(log), "--",
+                           "bash", "-c", "echo 'Collecting rasa'; echo 'ERROR: No matching distribution' >&2; exit 4"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 4
+    assert done.stdout.strip() == "[1/3] Installation des dépendances… échec"
+    assert "Échec de l'étape « Installation des dépendances » (code de sortie 4)." in done.stderr
+    assert f"Journal à lire : {log}" in done.stderr
+    assert "  | ERROR: No matching distribution" in done.stderr
+    bad = subprocess.run(["bash", str(STEP_SH), "1/3", "x"], capture_output=True, text=True, timeout=10)
+    assert bad.returncode == 2 and bad.stderr.startswith("usage : ")
