@@ -44,6 +44,10 @@ def test_proxy_and_healthz_say_starting_until_rasa_answers(loading_rasa):
         assert status == 503 and answer["starting"] is True
         assert "réessayez" in answer["error"]          # the same French error for other clients
         assert headers["Retry-After"] == "5"
+        # an embed on an allowed site may ask too (the widget polls it while waiting)
+        req = urllib.request.Request(site.url + "/healthz", headers={"Origin": "http://allowed.example"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.headers["Access-Control-Allow-Origin"] == "http://allowed.example"
         loading_rasa.up()
         assert health(site)["rasa"] == "ready"
         status, _, _ = chat(site, {"sender": SENDER, "message": "Bonjour"})
