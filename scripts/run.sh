@@ -4,8 +4,8 @@
 #   scripts/run.sh --shell  action server, then a terminal conversation
 # It waits until each server answers and says which one failed, with its log, instead of
 # printing the addresses (issue 14 part 7). Settings for that: RUN_WAIT_SECONDS (600: how long
-# each server may take to answer, counted from the start of all three; measured: Rasa loads its
-# model in about 1 min on 2 idle cores, 7 min on 2 cores shared with other jobs), RUN_DIR (var: logs and derived endpoints), FITN7_BIN (.venv/bin: the
+# each server may take to answer, counted from the start of all three; measured on 2 cores shared
+# with other jobs, load 10: action server 170 s, Rasa 266 s), RUN_DIR (var: logs and derived endpoints), FITN7_BIN (.venv/bin: the
 # commands python, rasa, assistant; the tests point it at stubs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
