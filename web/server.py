@@ -6,7 +6,9 @@ Run: ``python -m web.server --port 8000``. Routes:
 - ``/embed-demo``   neutral town-hall-like page embedding the widget with one ``<script>`` tag
 - ``/static/...``   widget.js, widget.css, vendored DSFR
 - ``/api/chat``     POST {"sender", "message", "metadata"?} -> the Rasa REST channel's answer
-- ``/healthz``      liveness
+- ``/healthz``      liveness (always 200) and ``"rasa": "ready" | "starting" | "unavailable"``
+- ``/accessibilite``, ``/donnees-personnelles``, ``/mentions-legales``  the pages a public site must
+                    have (issue 14 part 5), in the demo page's layout
 - ``/triage...``    added by ``web.triage.setup(app)`` (issue 5)
 
 Why a proxy rather than the browser calling Rasa directly: the widget has one origin to talk to
@@ -28,6 +30,13 @@ Configuration (environment variables, safe defaults):
                     the client address (aiohttp-remotes); off by default
 - ``CHAT_RATE_PER_CLIENT`` / ``CHAT_RATE_PER_CONVERSATION`` (60/minute, 20/minute), ``CHAT_MAX_TURNS``
   (200), ``CHAT_SECRET_FILE``, ``PURGE_EVERY_HOURS`` (24; the retention purge, 0 disables)
+- ``STARTUP_GRACE_SECONDS`` (300): while Rasa has not answered once since this web server started,
+  for at most this long, a failed turn is "the assistant is starting" (``"starting": true`` in the
+  error, see below), not "unavailable"; 0 turns this off
+
+Issue 14 part 7 (start-up): the error of a failed turn keeps its status and French text and adds
+``"starting": true`` while the assistant is starting (the widget then says "L'assistant démarre…",
+polls ``/healthz`` and sends the message again once ``"rasa"`` is ``"ready"``).
 
 Issue 13 (README, "Security"): a "/..." message passes only if it is a button of the bot's last
 answer; each message id is answered once; Rasa's empty answer is "unavailable"; control
@@ -79,6 +88,7 @@ TIMEOUT_KEY = web.AppKey("rasa_timeout", float)
 SESSION_KEY = web.AppKey("http_session", aiohttp.ClientSession)
 CHAT_KEY = web.AppKey("chat_state", object)
 CHAT_ID_KEY = web.AppKey("chat_id_key", bytes)
+STARTUP_KEY = web.AppKey("startup", object)
 
 # Content-Security-Policy of our own pages: nothing inline, nothing from elsewhere.
 PAGE_CSP = (
@@ -99,6 +109,20 @@ NO_ANSWER = (
 RATE_LIMITED = "Trop de messages en peu de temps : patientez une minute avant de réécrire."
 TOO_MANY_TURNS = ("Cette conversation a atteint sa longueur maximale : cliquez sur "
                   "« Nouvelle conversation » pour continuer.")
+
+
+class Startup:
+    """Whether the assistant is still starting: Rasa has not given one answer since this web
+    server started, and the start was less than ``grace`` seconds ago (after that, a Rasa that
+    never came up is "unavailable", with its retry button)."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = max(0.0, grace)
+        self.started = time.monotonic()
+        self.answered = False
+
+    def starting(self) -> bool:
+        return not self.answered and time.monotonic() - self.started < self.grace
 
 
 def env_float(name: str, default: float) -> float:
@@ -366,13 +390,25 @@ async def chat(request: web.Request) -> web.Response:
     task = asyncio.ensure_future(turn())
     if message_id is not None:
         state.start(sender, message_id, task)
+    startup: Startup = request.app[STARTUP_KEY]
     try:
         messages = await asyncio.shield(task)
     except ChatFailure as exc:
         if message_id is not None:
             state.forget(sender, message_id)   # a failed message may be sent again
+        if exc.status in (502, 503) and exc.message in (UNAVAILABLE, NO_ANSWER) and startup.starting():
+            return web.json_response({"error": exc.message, "starting": True}, status=exc.status,
+                                     headers={**headers, "Retry-After": "5"}, dumps=_dumps)
         return json_error(exc.status, exc.message, headers)
+    startup.answered = True
     return web.json_response(messages, headers=headers, dumps=_dumps)
+
+
+def _html_response(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html", charset="utf-8",
+                        headers={"Content-Security-Policy": PAGE_CSP,
+                                 "X-Content-Type-Options": "nosniff",
+                                 "Referrer-Policy": "same-origin"})
 
 
 def page_handler(filename: str):
@@ -380,16 +416,59 @@ def page_handler(filename: str):
     template = (PAGES_DIR / filename).read_text(encoding="utf-8")
 
     async def handler(request: web.Request) -> web.Response:
-        text = template.replace("{{SERVER}}", html.escape(own_origin(request), quote=True))
-        return web.Response(text=text, content_type="text/html", charset="utf-8",
-                            headers={"Content-Security-Policy": PAGE_CSP,
-                                     "X-Content-Type-Options": "nosniff",
-                                     "Referrer-Policy": "same-origin"})
+        return _html_response(template.replace("{{SERVER}}", html.escape(own_origin(request), quote=True)))
     return handler
 
 
+# The pages a public site must have (issue 14 part 5): a fragment of PAGES_DIR in the layout of
+# the demo prefecture page (pages/layout.html). Path -> (fragment, title).
+LEGAL_PAGES = {
+    "/accessibilite": ("accessibilite.html", "Déclaration d'accessibilité"),
+    "/donnees-personnelles": ("donnees-personnelles.html", "Données personnelles"),
+    "/mentions-legales": ("mentions-legales.html", "Mentions légales"),
+}
+
+
+def legal_page_handler(path: str):
+    fragment, title = LEGAL_PAGES[path]
+    layout = (PAGES_DIR / "layout.html").read_text(encoding="utf-8")
+    body = (PAGES_DIR / fragment).read_text(encoding="utf-8")
+    template = layout.replace("{{TITLE}}", html.escape(title)).replace("{{CONTENT}}", body)
+
+    async def handler(request: web.Request) -> web.Response:
+        from assistant.commands.purge import retention_days   # RETENTION_DAYS, as the purge reads it
+
+        text = (template.replace("{{SERVER}}", html.escape(own_origin(request), quote=True))
+                .replace("{{RETENTION_DAYS}}", str(retention_days()))
+                .replace('href="' + path + '"', 'href="' + path + '" aria-current="page"'))
+        return _html_response(text)
+    return handler
+
+
+async def _rasa_answers(app: web.Application) -> bool:
+    """Rasa's root answers 200 (it opens its port once the model is loaded)."""
+    try:
+        async with app[SESSION_KEY].get(app[RASA_URL_KEY].rstrip("/") + "/",
+                                        timeout=aiohttp.ClientTimeout(total=2)) as resp:
+            return resp.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+        return False
+
+
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """Liveness of the web server (always 200: the load balancer's check), and whether Rasa
+    answers: "ready", "starting" (not yet, during the start-up grace) or "unavailable"."""
+    startup: Startup = request.app[STARTUP_KEY]
+    # Rasa is asked only until it has answered a turn: under load its "GET /" waits behind the
+    # turns in progress (scripts/cluster.py), and the load balancer calls this every 2 s
+    if startup.answered or await _rasa_answers(request.app):
+        rasa = "ready"
+    else:
+        rasa = "starting" if startup.starting() else "unavailable"
+    headers = cors_headers(request) or {}
+    headers.pop("Access-Control-Allow-Methods", None)
+    headers.pop("Access-Control-Allow-Headers", None)
+    return web.json_response({"status": "ok", "rasa": rasa}, headers={**headers, "Cache-Control": "no-store"})
 
 
 @web.middleware
@@ -471,13 +550,15 @@ def forwarded_for_middleware():
 
 
 def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = None,
-               port: int | None = None, triage_store=None, triage_settings=None) -> web.Application:
+               port: int | None = None, triage_store=None, triage_settings=None,
+               startup_grace: float | None = None) -> web.Application:
     port = port or env_int("WEB_PORT", 8000)
     app = web.Application(middlewares=[french_errors, static_headers], client_max_size=MAX_BODY_BYTES)
     app[RASA_URL_KEY] = rasa_url or default_rasa_url()
     app[CORS_KEY] = frozenset(o.rstrip("/") for o in (cors_origins or default_cors_origins(port)))
     app[TIMEOUT_KEY] = env_float("RASA_TIMEOUT", 60.0)
     app[TRUST_PROXY_KEY] = trust_proxy_from_env()
+    app[STARTUP_KEY] = Startup(env_float("STARTUP_GRACE_SECONDS", 300.0) if startup_grace is None else startup_grace)
     app[CHAT_ID_KEY] = chat_key()
     app[CHAT_KEY] = ChatState(os.environ.get("CHAT_RATE_PER_CLIENT", "60/minute"),
                               os.environ.get("CHAT_RATE_PER_CONVERSATION", "20/minute"),
@@ -490,6 +571,8 @@ def create_app(*, rasa_url: str | None = None, cors_origins: list[str] | None = 
     app.cleanup_ctx.append(_retention)
     app.router.add_get("/", page_handler("prefecture.html"))
     app.router.add_get("/embed-demo", page_handler("embed-demo.html"))
+    for path in LEGAL_PAGES:
+        app.router.add_get(path, legal_page_handler(path))
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/chat", chat_preflight)

@@ -133,14 +133,17 @@ class ThreadedWebServer:
     """web.server.create_app() served from a background thread (for tests against FakeRasa)."""
 
     def __init__(self, rasa_url: str, cors_origins: list[str] | None = None, triage_store=None,
-                 triage_settings=None) -> None:
+                 triage_settings=None, startup_grace: float = 0.0) -> None:
+        """startup_grace: STARTUP_GRACE_SECONDS of web.server (0 here: an outage test sees the
+        "unavailable" answer at once; the start-up tests of test_startup.py pass a grace)."""
         from web.server import create_app
 
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._app = create_app(rasa_url=rasa_url, cors_origins=cors_origins or ["http://allowed.example"],
-                               triage_store=triage_store, triage_settings=triage_settings)
+                               triage_store=triage_store, triage_settings=triage_settings,
+                               startup_grace=startup_grace)
         self._runner = web.AppRunner(self._app, access_log=None)
 
         async def start() -> int:

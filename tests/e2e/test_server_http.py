@@ -98,7 +98,7 @@ def test_pages_headers_and_health(fake_site):
     assert f'<script src="{fake_site.url}/static/widget.js" data-server="{fake_site.url}"' in body
     assert "dsfr" not in body.lower().replace("design système de l'état", "")
     status, _, body = call(fake_site.url + "/healthz")
-    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert status == 200 and json.loads(body) == {"status": "ok", "rasa": "ready"}
     status, headers, _ = call(fake_site.url + "/static/widget.js")
     assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
     status, _, body = call(fake_site.url + "/nulle-part")

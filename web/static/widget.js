@@ -5,6 +5,8 @@
  *   <script src="https://SERVER/static/widget.js" data-server="https://SERVER"
  *           data-departement="72" data-title="Assistant France Relance"></script>
  * data-theme="dsfr" is for State sites only (the page must load the DSFR CSS itself).
+ * data-demo="true" marks a demonstration site (said on the printed summary); data-privacy-url is
+ * the personal-data page linked above the messages (default SERVER/donnees-personnelles).
  *
  * Rules kept here: every user or bot string goes through textContent, never parsed as HTML;
  * links only for http(s) and mailto; the message list (role="log") and the "l'assistant écrit…"
@@ -24,10 +26,18 @@
   var DEPARTEMENT = script.getAttribute("data-departement") || "";
   var TITLE = script.getAttribute("data-title") || "Assistant France Relance";
   var THEME = script.getAttribute("data-theme") === "dsfr" ? "dsfr" : "neutral";
+  var DEMO = script.getAttribute("data-demo") === "true";
+  var PRIVACY_URL = script.getAttribute("data-privacy-url") || SERVER + "/donnees-personnelles";
   var STATIC_BASE = new URL(".", scriptUrl).href;
   var STORE = "fitn7." + SERVER + ".";
   var TIMEOUT_MS = 60000;
   var MAX_HISTORY = 300;
+  // While the servers start (issue 14 part 7): ask /healthz every STARTUP_POLL_MS, send the
+  // message again once Rasa is ready (at most one message every STARTUP_RESEND_MS: the rate
+  // limit), give up after STARTUP_MAX_MS with the usual "unavailable" error and its retry button.
+  var STARTUP_POLL_MS = 2000;
+  var STARTUP_RESEND_MS = 5000;
+  var STARTUP_MAX_MS = 5 * 60 * 1000;
 
   var TXT = {
     open: "Poser une question à l'assistant",
@@ -51,6 +61,12 @@
     hint: "Avis indicatif : la décision revient au comité de sélection présidé par le préfet. N'écrivez pas de données personnelles sensibles.",
     quick: "Réponses proposées",
     downloaded: "Résumé téléchargé : ",
+    starting: "L'assistant démarre… Votre message lui sera envoyé dès qu'il sera prêt.",
+    privacy: "Vos messages sont conservés pour le suivi de votre demande, puis supprimés. ",
+    privacyLink: "Vos données personnelles",
+    print: "Imprimer / PDF",
+    demoNotice: "Document établi sur un site de démonstration : la préfecture et ses contacts sont fictifs ; il n'a aucune valeur administrative.",
+    indicative: "Avis indicatif : la décision revient au comité de sélection présidé par le préfet.",
   };
   // The words come from the engine's answer (eligibility_label, collectivity.label, sub_axis_label,
   // missing_labels): the widget has no table of labels of its own. Only the badge colour is here.
@@ -86,6 +102,7 @@
   }
   if (!Array.isArray(state.history)) { state.history = []; }
   var busy = false;
+  var startup = null;   // {since, lastPost} while waiting for the servers to start
   var uid = 0;
   var opener = null;
   var dom = {};
@@ -198,9 +215,13 @@
       el("div", { class: "fitn7-row" }, [dom.input, dom.send]),
       el("p", { id: "fitn7-hint", class: "fitn7-hint", text: TXT.hint }),
     ]);
+    // the personal-data notice, above the messages: read before the first one is sent
+    dom.privacy = el("p", { id: "fitn7-privacy", class: "fitn7-privacy" }, [
+      TXT.privacy, link(PRIVACY_URL, TXT.privacyLink), ".",
+    ]);
     dom.panel = el("aside", { id: "fitn7-panel", class: "fitn7-panel", "aria-labelledby": "fitn7-title", hidden: true }, [
       el("div", { class: "fitn7-head" }, [dom.title, el("div", { class: "fitn7-head-buttons" }, [dom.restart, dom.close])]),
-      dom.log, dom.status, dom.error, dom.form,
+      dom.privacy, dom.log, dom.status, dom.error, dom.form,
     ]);
     root.appendChild(dom.launcher);
     root.appendChild(dom.panel);
@@ -423,7 +444,9 @@
     }
     var download = el("button", { type: "button", class: cls("fitn7-btn fitn7-btn--secondary", "fr-btn fr-btn--secondary"), text: "Télécharger le résumé" });
     download.addEventListener("click", function () { downloadSummary(a); });
-    card.appendChild(el("p", { class: "fitn7-download-line" }, [download]));
+    var print = el("button", { type: "button", class: cls("fitn7-btn fitn7-btn--secondary", "fr-btn fr-btn--secondary"), text: TXT.print });
+    print.addEventListener("click", function () { printSummary(a); });
+    card.appendChild(el("p", { class: "fitn7-download-line" }, [download, " ", print]));
     return card;
   }
 
@@ -518,6 +541,109 @@
     dom.status.textContent = TXT.downloaded + name;
   }
 
+  // ---------- the print view (issue 14 part 4): print CSS + window.print(), a PDF in any browser ----------
+  // A section appended to <body>, hidden on screen; while printing (body.fitn7-printing), widget.css
+  // hides every other child of <body> (the host page's header, footer, the chat) and shows it.
+  function printView(a, now) {
+    var view = el("div", { id: "fitn7-print", class: "fitn7-print" });
+    function h2(text) { view.appendChild(el("h2", { text: text })); }
+    var date = now.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+    view.appendChild(el("h1", { text: "Résumé de l'évaluation – FITN7 axe 3 (France Relance)" }));
+    view.appendChild(el("p", { class: "fitn7-print-date", text: "Établi le " + date + " à " + pad(now.getHours()) + " h " +
+      pad(now.getMinutes()) + " par l'assistant d'éligibilité FITN7 axe 3" +
+      (DEPARTEMENT ? " (département " + DEPARTEMENT + ")" : "") + "." }));
+    view.appendChild(el("p", { class: "fitn7-print-notice", text: TXT.indicative }));
+    if (DEMO) { view.appendChild(el("p", { class: "fitn7-print-notice fitn7-print-demo", text: TXT.demoNotice })); }
+
+    h2("Résultat");
+    var dl = el("dl", { class: "fitn7-print-facts" });
+    function fact(term, value) {
+      if (!value) { return; }
+      dl.appendChild(el("dt", { text: term }));
+      dl.appendChild(el("dd", { text: value }));
+    }
+    fact("Éligibilité", eligibilityLabel(a) || "à confirmer");
+    fact("Collectivité", collectivityLabel(a.collectivity));
+    fact("Sous-axe", subAxisLabel(a) || "à déterminer");
+    var amount = a.amount && typeof a.amount === "object" ? a.amount : {};
+    fact("Montant", amountLabel(amount) || "à confirmer");
+    view.appendChild(dl);
+    if (typeof amount.explanation === "string" && amount.explanation) { view.appendChild(el("p", { text: amount.explanation })); }
+    var excluded = (Array.isArray(amount.excluded_expenses) ? amount.excluded_expenses : []).filter(function (x) { return x && x.label; });
+    if (excluded.length) {
+      var ex = el("ul");
+      excluded.forEach(function (x) {
+        ex.appendChild(el("li", { text: "Dépense exclue : " + str(x.label) +
+          (typeof x.amount_eur === "number" ? " (" + eur(x.amount_eur) + ")" : "") + (x.reason ? " – " + str(x.reason) : "") }));
+      });
+      view.appendChild(ex);
+    }
+
+    var findings = sortedFindings(a);
+    if (findings.length) {
+      h2("Raisons et sources");
+      var ul = el("ul", { class: "fitn7-print-reasons" });
+      findings.forEach(function (f) {
+        var mark = f.status === "met" ? "Condition remplie : " : (f.status === "not_met" ? "Condition non remplie : " : "À vérifier : ");
+        var li = el("li", null, [el("strong", { text: mark }), f.message]);
+        if (f.source && f.source.section) {
+          li.appendChild(el("span", { class: "fitn7-print-source", text: "Source : « " + str(f.source.section) + " »" +
+            (f.source.quote ? " – « " + str(f.source.quote) + " »" : "") }));
+        }
+        ul.appendChild(li);
+      });
+      view.appendChild(ul);
+    }
+
+    var labels = Array.isArray(a.missing_labels) ? a.missing_labels : [];
+    var missing = (Array.isArray(a.missing) ? a.missing : []).map(function (m, i) {
+      return (typeof labels[i] === "string" && labels[i]) || str(m);
+    }).filter(Boolean);
+    var advice = (Array.isArray(a.advice) ? a.advice : []).filter(function (x) { return typeof x === "string" && x; });
+    if (missing.length || advice.length) {
+      h2("À préparer");
+      var prep = el("ul");
+      missing.forEach(function (m) { prep.appendChild(el("li", { text: "À préciser : " + m })); });
+      advice.forEach(function (x) { prep.appendChild(el("li", { text: x })); });
+      view.appendChild(prep);
+    }
+
+    var formUrl = safeHref(a.application_url);
+    if (formUrl && /^https?:/.test(formUrl)) {
+      h2("Déposer la demande");
+      view.appendChild(el("p", null, ["Formulaire en ligne sur démarches-simplifiées : ",
+        el("a", { href: formUrl, class: "fitn7-print-url", text: formUrl })]));
+    }
+    var contacts = (Array.isArray(a.contacts) ? a.contacts : []).filter(function (c) { return c && c.name; });
+    if (contacts.length) {
+      h2(contacts.length > 1 ? "Contacts" : "Contact");
+      var cl = el("ul");
+      contacts.forEach(function (c) {
+        var parts = [str(c.name)];
+        if (c.email && safeHref("mailto:" + c.email)) { parts.push(str(c.email)); }
+        if (c.url && /^https?:/.test(safeHref(c.url) || "")) { parts.push(safeHref(c.url)); }
+        cl.appendChild(el("li", { text: parts.join(" – ") + (c.why ? " : " + str(c.why) : "") }));
+      });
+      view.appendChild(cl);
+    }
+    if (typeof a.summary === "string" && a.summary) { h2("Synthèse"); view.appendChild(el("p", { text: a.summary })); }
+    view.appendChild(el("p", { class: "fitn7-print-reference", text: "Texte de référence : « Transformation numérique des " +
+      "collectivités territoriales – Axe 3 : guichet départemental pour soutenir l'ingénierie, le déploiement, " +
+      "l'accompagnement ou la formation au numérique dans les collectivités territoriales » (plan France Relance, 2021)." }));
+    return view;
+  }
+
+  function endPrinting() { document.body.classList.remove("fitn7-printing"); }
+
+  function printSummary(a) {
+    var old = document.getElementById("fitn7-print");
+    if (old) { old.remove(); }
+    document.body.appendChild(printView(a, new Date()));
+    document.body.classList.add("fitn7-printing");
+    window.addEventListener("afterprint", endPrinting, { once: true });
+    window.print();
+  }
+
   // ---------- talking to the server ----------
   function clearError() { dom.error.textContent = ""; dom.error.className = "fitn7-error"; }
 
@@ -559,13 +685,16 @@
       clearTimeout(timer);
       busy = false;
       dom.status.textContent = "";
+      if (isStarting(r.resp, r.data)) { waitForStart(); return; }
       if (!r.resp.ok || !Array.isArray(r.data)) {
+        startup = null;
         var retryable = r.resp.status >= 500 || r.resp.status === 408 || r.resp.status === 429 || !Array.isArray(r.data);
         var message = r.data && typeof r.data.error === "string" ? r.data.error : TXT.unavailable;
         if (!retryable) { state.pending = null; save("pending", null); }
         showError(message, retryable);
         return;
       }
+      startup = null;
       state.pending = null;
       save("pending", null);
       var shown = 0;
@@ -583,9 +712,52 @@
     }).catch(function () {
       clearTimeout(timer);
       busy = false;
+      startup = null;
       dom.status.textContent = "";
       showError(TXT.unavailable, true);
     });
+  }
+
+  // The servers are starting: our proxy says so ("starting": true), or a reverse proxy in front
+  // of it answers 502/503/504 with a page of its own (no JSON error: the web server is not up).
+  function isStarting(resp, data) {
+    if (resp.ok) { return false; }
+    if (data && typeof data === "object" && data.starting === true) { return true; }
+    var ours = data && typeof data === "object" && typeof data.error === "string";
+    return !ours && (resp.status === 502 || resp.status === 503 || resp.status === 504);
+  }
+
+  function giveUpStart() {
+    startup = null;
+    busy = false;
+    dom.status.textContent = "";
+    showError(TXT.unavailable, true);
+  }
+
+  function waitForStart() {
+    var now = Date.now();
+    if (!startup) { startup = { since: now, lastPost: now }; } else { startup.lastPost = now; }
+    busy = true;   // one message at a time: the form waits with it
+    clearError();
+    dom.status.textContent = TXT.starting;
+    function tick() {
+      if (!startup) { return; }
+      if (!state.pending) { startup = null; busy = false; dom.status.textContent = ""; return; }  // new conversation
+      if (Date.now() - startup.since > STARTUP_MAX_MS) { giveUpStart(); return; }
+      fetch(SERVER + "/healthz", { credentials: "omit", cache: "no-store" }).then(function (resp) {
+        return resp.ok ? resp.json() : null;
+      }).catch(function () { return null; }).then(function (health) {
+        if (!startup) { return; }
+        if (health && health.rasa === "unavailable") { giveUpStart(); return; }
+        if (health && health.rasa === "ready" && Date.now() - startup.lastPost >= STARTUP_RESEND_MS) {
+          busy = false;
+          post();
+          return;
+        }
+        setTimeout(tick, STARTUP_POLL_MS);
+      });
+    }
+    setTimeout(tick, STARTUP_POLL_MS);
   }
 
   // ---------- start ----------
