@@ -29,18 +29,19 @@ help:
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 introuvable (Rasa 3.6 exige Python 3.10)"; exit 1; }
-	@test -x $(PY) || $(PY310) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[model,test]'
+	@echo "Préparation de l'assistant (journaux dans var/) :"
+	@test -x $(PY) || bash scripts/step.sh 1/3 "Création de l'environnement Python (.venv)" var/venv.log -- $(PY310) -m venv $(VENV)
+	@bash scripts/step.sh 1/3 "Installation des paquets (Rasa, spaCy, modèle français ; quelques minutes la première fois)" var/install.log -- $(PY) -m pip install -e '.[model,test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 # Load the committed referential extract into the database (skipped when already loaded).
 referential: install
-	$(BIN)/assistant referential load
+	@bash scripts/step.sh 2/3 "Chargement du référentiel des collectivités" var/referential.log -- $(BIN)/assistant referential load
 
 $(MODEL): $(RASA_INPUTS) | $(STAMP)
-	$(BIN)/rasa train --fixed-model-name fitn7 --out models
+	@bash scripts/step.sh 3/3 "Entraînement du modèle Rasa (quelques minutes)" var/train.log -- $(BIN)/rasa train --fixed-model-name fitn7 --out models
 
 train: $(MODEL)
 
@@ -118,6 +119,7 @@ bench: install referential train
 	$(PY) scripts/bench_classify.py
 	$(PY) scripts/bench_engine.py
 	$(PY) scripts/bench_rasa.py
+	$(PY) scripts/bench_dashboard.py
 
 # Only what can be rebuilt (the model, caches, logs, test outputs). var/*.sqlite* holds the cases,
 # notes and conversations of record, and var/triage-*.key|txt the sessions' secret: `delete-data`.
