@@ -4,6 +4,7 @@
     PYTHONPATH=. .venv/bin/python scripts/eval_descriptions.py --check    # exit 1 below the goals
     ... --check --goal not_eligible    # only the false not-eligible goal (what `make test` checks)
     ... --errors                                                          # list the errors too
+    ... --file tests/descriptions/dev.yml --errors   # the dev set (tuned on; the only one whose errors are read)
 
 Each description goes through the whole engine (`assess_many`), as the description of an otherwise
 eligible request (Mamers, portage oui, résultats 2022-06-30), so that the figures are those of the
@@ -94,8 +95,10 @@ def scores(items: list[dict], preds: list[dict]) -> dict:
     }
 
 
-def report(s: dict) -> str:
-    lines = [f"Held-out descriptions: {s['n']} (tests/descriptions/heldout.yml)",
+def report(s: dict, path: Path = HELDOUT) -> str:
+    name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+    kind = "Held-out descriptions" if path.resolve() == HELDOUT else "Descriptions (NOT held-out)"
+    lines = [f"{kind}: {s['n']} ({name})",
              f"{'label':<12} {'n':>4} {'precision':>10} {'recall':>7} {'F1':>6}"]
     for lab, v in s["per_label"].items():
         lines.append(f"{lab:<12} {v['n']:>4} {v['precision']:>10.3f} {v['recall']:>7.3f} {v['f1']:>6.3f}")
@@ -119,7 +122,7 @@ def main(argv=None) -> int:
     items = load(args.file)
     preds = predict(items)
     s = scores(items, preds)
-    print(json.dumps(s, indent=1) if args.json else report(s))
+    print(json.dumps(s, indent=1) if args.json else report(s, args.file))
     if args.errors:
         for i, p in zip(items, preds):
             if i["expected"] != p["label"]:

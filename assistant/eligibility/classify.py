@@ -372,7 +372,22 @@ class Classifier:
                     specs.append((axis["id"], str(phrase), w, g["id"], bool(g.get("frames")), bool(g.get("digital"))))
             for phrase in axis.get("audience", []) or []:
                 specs.append((f"audience:{axis['id']}", str(phrase), 0.0, None, False, False))
+            lr = axis.get("learners")
+            if lr:
+                for role in ("audience", "words"):
+                    for phrase in lr.get(role) or []:
+                        specs.append((f"learn_{role}:{axis['id']}", str(phrase), 0.0, None, False, False))
         self.audience_min = {a["id"]: float(a.get("audience_min_weight", 0)) for a in k["sub_axes"]}
+        # Learners (step 4c): the people who learn next to a learning word is a cue of its own.
+        self.learners = {}
+        for a in k["sub_axes"]:
+            lr = a.get("learners")
+            if lr:
+                cue = _Cue(a["id"], str(lr.get("id", "learners")), (), ("<learners>",), float(lr.get("weight", 4)),
+                           str(lr.get("id", "learners")), bool(lr.get("frames", True)), False)
+                self.learners[a["id"]] = (cue, int(lr.get("window", 5)))
+        # a frame this strong also frames the cues before it in its clause (0: off)
+        self.backward_min_weight = float((k.get("settings") or {}).get("backward_frame_min_weight", 0))
         self.boosted_groups = {g["id"] for a in k["sub_axes"] for g in a.get("groups", []) if g.get("audience_boost")}
         for phrase in k["digital_project"]["cues"]:
             specs.append(("digital", str(phrase), 1.0, "digital_project", False, True))
@@ -693,6 +708,11 @@ class Classifier:
         for m in axis_m:
             if m.cue.label in audiences and m.cue.group in self.boosted_groups:
                 m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
+        # Learners: "que nos agents sachent répondre sur le tchat", "apprendre aux secrétaires à
+        # instruire les demandes en ligne": the agents who learn, whatever the tool (step 4c).
+        if self.learners:
+            axis_m.extend(self._learner_matches(matches, content))
+            axis_m.sort(key=lambda m: m.start)
         digital_m, negated_digital_m = _split_negated(
             self._non_overlapping([m for m in matches if m.cue.label == "digital"]), content)
 
@@ -703,12 +723,18 @@ class Classifier:
             for o in axis_m:
                 if o.start > end and content[o.start][2] == content[end][2]:
                     o.factor = min(o.factor, self.framed_factor)
-        for f in axis_m:
-            if not (f.cue.frames and f.weight >= 2 and f.factor == 1.0):
-                continue
+        frames = [f for f in axis_m if f.cue.frames and f.weight >= 2 and f.factor == 1.0]
+        for f in frames:
             clause = content[f.start][2]
+            back = self.backward_min_weight and f.weight >= self.backward_min_weight
             for o in axis_m:
-                if o.cue.label != f.cue.label and o.start > f.end and content[o.start][2] == clause:
+                if o.cue.label == f.cue.label or content[o.start][2] != clause:
+                    continue
+                # after the study / training: its topic; before it (backward framing, a strong
+                # frame only): its topic too unless an action word opens the clause up to the cue
+                # ("mise en place d'un portail avec formation des agents" stays mixed)
+                if o.start > f.end or (o.start > f.start and o.end > f.end) or (
+                        back and o.start < f.start and not self._action_before(content, o.start)):
                     o.factor = min(o.factor, self.framed_factor)
 
         raw = {k: 0.0 for k in SUB_AXES}
@@ -795,6 +821,32 @@ class Classifier:
                     res.sub_axes = [sims[0][1]]
                     res.method = "vectors"
         return res
+
+    def _learner_matches(self, matches, content) -> list[_Match]:
+        """One match per sub-axis with `learners`: an audience word ("agents", "secrétaires") and a
+        learning word ("savoir", "maîtriser", "prendre en main") in one clause, at most `window`
+        content words apart, neither in the scope of a negation."""
+        out = []
+        for axis, (cue, window) in self.learners.items():
+            aud = [m for m in matches if m.cue.label == f"learn_audience:{axis}" and content[m.start][3] < 0]
+            words = [m for m in matches if m.cue.label == f"learn_words:{axis}" and content[m.start][3] < 0]
+            pairs = [(abs(a.start - w.start), a, w) for a in aud for w in words
+                     if content[a.start][2] == content[w.start][2] and 0 < abs(a.start - w.start) <= window]
+            if pairs:
+                _, a, w = min(pairs, key=lambda p: (p[0], min(p[1].start, p[2].start)))
+                out.append(_Match(cue, tuple(sorted(set(a.positions) | set(w.positions)))))
+        return out
+
+    def _action_before(self, content, pos: int) -> bool:
+        """An action word ("créer", "mise", "déployer": `clause_starters`) in the clause of content
+        word `pos`, at or before it."""
+        clause = content[pos][2]
+        j = pos
+        while j >= 0 and content[j][2] == clause:
+            if content[j][1] & self.clause_starters:
+                return True
+            j -= 1
+        return False
 
     def _not_digital(self, doc, content, matches) -> tuple[list[str], list[str], bool]:
         """Positive evidence of a project that is not digital (knowledge `not_digital`): the user's
