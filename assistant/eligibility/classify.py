@@ -35,7 +35,9 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
 2. Typos: an unknown word (5 to 30 letters, not a cue word, neither it nor its lemma in the
    lemmatizer's index of 95 000 French lemmas) one edit away (substitution, insertion, deletion,
    adjacent transposition) from a cue word counts as that word: "formaiton", "dématérialistion",
-   "aplication". Known words are never corrected ("formel" is not "former").
+   "aplication"; a word of `typo_two_edits_min_length` (8) letters or more with no such neighbour
+   may be two edits away, first letter kept ("acompagnemant"; issue 10). Known words are never
+   corrected ("formel" is not "former").
 3. Cues are compiled once through the same pipeline and matched on those keys; a multiword cue
    matches its words in order with at most `max_gap` other words between two of them, inside one
    clause. Overlapping matches keep the longest cue ("service en ligne" rather than "en ligne").
@@ -296,6 +298,8 @@ class Classifier:
         self.secondary_min_ratio = float(s.get("secondary_min_ratio", 0.4))
         self.main_min_raw = float(s.get("main_min_raw", 1.5))
         self.typo_min_length = int(s.get("typo_min_length", 5))
+        # issue 10: a long unknown word may be two edits away from a cue word (0: off)
+        self.typo_two_edits_min_length = int(s.get("typo_two_edits_min_length", 0))
         self.exclusion_window = int(s.get("exclusion_window", 8))
         self.vector_fallback = bool(s.get("vector_fallback", False))
         self.vector_margin = float(s.get("vector_margin", 0.04))
@@ -464,6 +468,10 @@ class Classifier:
             if len(w) >= self.typo_min_length and w.isalpha():
                 for d in _deletes(w) | {w}:
                     self.typo_vocab.setdefault(d, set()).add(w)
+        self._long_vocab: dict[str, list[str]] = {}
+        for w in sorted(self.vocab):
+            if self.typo_two_edits_min_length and len(w) >= self.typo_two_edits_min_length - 2 and w.isalpha():
+                self._long_vocab.setdefault(w[0], []).append(w)
         # Known French words (the lemmatizer's lemma index, folded): never corrected as typos.
         self.lexicon: set[str] = set()
         try:
@@ -497,6 +505,11 @@ class Classifier:
             for w in self.typo_vocab.get(d, ()):
                 if len(w) >= self.typo_min_length and _within_one_edit(word, w):
                     cands.add(w)
+        if not cands and self.typo_two_edits_min_length and len(word) >= self.typo_two_edits_min_length:
+            # two edits (optimal string alignment), same first letter: "acompagnemant", "formmatoin"
+            from rapidfuzz.distance import OSA
+            cands = {w for w in self._long_vocab.get(word[0], ())
+                     if abs(len(w) - len(word)) <= 2 and OSA.distance(word, w, score_cutoff=2) <= 2}
         res = frozenset(cands)
         if len(self._typo_cache) < 50_000:
             self._typo_cache[word] = res

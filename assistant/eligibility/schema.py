@@ -302,7 +302,8 @@ class ClassifierSettings(Strict):
     model_corpus: Optional[str] = None           # issue 10: statistical reading (description_model.py)
     model_min_probability: Optional[Number] = None
     model_none_min: Optional[Number] = None
-    backward_frame_min_weight: Optional[Number] = None   # issue 10: a strong frame frames backwards too
+    backward_frame_min_weight: Optional[Number] = None
+    typo_two_edits_min_length: Optional[int] = None       # issue 10: two-edit typos of long words   # issue 10: a strong frame frames backwards too
 
 
 class Cue(Strict):

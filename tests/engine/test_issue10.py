@@ -148,3 +148,17 @@ def test_the_learners_rule_and_backward_framing_are_data(clf):
     assert bare.classify("Le nouveau portail citoyen : formation des agents d'accueil").sub_axis == "3c"
     learners = clf.classify("Des sessions pour que nos agents sachent répondre aux habitants sur le tchat du site")
     assert learners.evidence["3b"] == ["agents sachent"]
+
+
+def test_a_long_word_two_edits_from_a_cue_is_read_as_that_cue(clf):
+    c = clf.classify("acompagnemant par un prestatere pour notre informatique")
+    assert c.sub_axis == "3a" and "acompagnemant" in c.evidence["3a"]
+    assert "formel" not in clf._typo("formel")     # a known word is never corrected
+    import copy
+
+    from assistant.eligibility.classify import Classifier
+    k = copy.deepcopy(clf.knowledge)
+    k["settings"]["typo_two_edits_min_length"] = 0
+    k["settings"].pop("model_corpus", None)
+    one_edit = Classifier(clf.nlp, k, clf.lemma_mode)
+    assert "acompagnemant" not in (one_edit.classify("acompagnemant par un prestatere pour notre informatique").evidence.get("3a") or [])
