@@ -192,6 +192,14 @@ def what_if_text(first: dict, new: dict, change: str, population: bool = False) 
     return "\n".join(lines)
 
 
+def how_to_change_line(f: dict) -> str | None:
+    """The engine's `how_to_change` of a not_met / unknown finding, shown under it (issue 10)."""
+    text = f.get("how_to_change")
+    if f.get("status") not in ("not_met", "unknown") or not isinstance(text, str) or not text.strip():
+        return None
+    return f"  → Pour que cela change : {text.strip()}"
+
+
 def verdict_text(a: dict, earlier: list[dict] | None = None) -> str:
     lines = []
     who = collectivity_label(a.get("collectivity"))
@@ -201,6 +209,9 @@ def verdict_text(a: dict, earlier: list[dict] | None = None) -> str:
     lines.append("Pourquoi :")
     for f in decisive_findings(a):
         lines.append(f"• {f.get('message', '').strip()}{_source(f)}")
+        change = how_to_change_line(f)
+        if change:
+            lines.append(change)
     if a.get("eligibility") != "not_eligible":
         if a.get("sub_axis"):
             evidence = (a.get("sub_axis_evidence") or {}).get(a["sub_axis"]) or []

@@ -4,6 +4,8 @@
     PYTHONPATH=. .venv/bin/python scripts/eval_descriptions.py --check    # exit 1 below the goals
     ... --check --goal not_eligible    # only the false not-eligible goal (what `make test` checks)
     ... --errors                                                          # list the errors too
+    ... --file tests/descriptions/dev.yml --errors   # the dev set (tuned on; the only one whose errors are read)
+    ... --cv          # 5-fold cross-validation on the training corpus (cues + a model trained on 4/5)
 
 Each description goes through the whole engine (`assess_many`), as the description of an otherwise
 eligible request (Mamers, portage oui, résultats 2022-06-30), so that the figures are those of the
@@ -94,8 +96,10 @@ def scores(items: list[dict], preds: list[dict]) -> dict:
     }
 
 
-def report(s: dict) -> str:
-    lines = [f"Held-out descriptions: {s['n']} (tests/descriptions/heldout.yml)",
+def report(s: dict, path: Path = HELDOUT) -> str:
+    name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+    kind = "Held-out descriptions" if path.resolve() == HELDOUT else "Descriptions (NOT held-out)"
+    lines = [f"{kind}: {s['n']} ({name})",
              f"{'label':<12} {'n':>4} {'precision':>10} {'recall':>7} {'F1':>6}"]
     for lab, v in s["per_label"].items():
         lines.append(f"{lab:<12} {v['n']:>4} {v['precision']:>10.3f} {v['recall']:>7.3f} {v['f1']:>6.3f}")
@@ -107,6 +111,40 @@ def report(s: dict) -> str:
     return "\n".join(lines)
 
 
+def cross_validate(folds: int = 5, seed: int = 0) -> dict:
+    """The classifier (cues, then a model trained on the other folds) on each fold of
+    knowledge/descriptions/train.yml: labels 3a/3b/3c, not_digital (`none`), unknown (`vague`)."""
+    import random
+    import tempfile
+
+    from assistant.eligibility.classify import Classifier
+    from assistant.eligibility.description_model import DescriptionModel, load_corpus
+
+    clf = Classifier.load()
+    full = clf.model
+    ex = load_corpus(clf.model_corpus or "descriptions/train.yml")
+    idx = list(range(len(ex)))
+    random.Random(seed).shuffle(idx)
+    items, preds = [], []
+    try:
+        for k in range(folds):
+            test = idx[k::folds]
+            train = [{"label": ex[i][1], "text": ex[i][0]} for i in idx if i not in set(test)]
+            with tempfile.NamedTemporaryFile("w", suffix=".yml", encoding="utf-8", delete=False) as fh:
+                yaml.safe_dump({"examples": train}, fh, allow_unicode=True)
+            try:
+                clf.model = DescriptionModel.train(clf, fh.name)
+            finally:
+                Path(fh.name).unlink()
+            for i, r in zip(test, clf.classify_many([ex[i][0] for i in test])):
+                items.append({"expected": {"none": "not_digital", "vague": "unknown"}.get(ex[i][1], ex[i][1])})
+                label = r.sub_axis or ("not_digital" if r.digital is False else "unknown")
+                preds.append({"label": label, "digital": "not_met" if r.digital is False else None})
+    finally:
+        clf.model = full
+    return scores(items, preds)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="exit 1 when a goal is not reached")
@@ -115,11 +153,17 @@ def main(argv=None) -> int:
     ap.add_argument("--errors", action="store_true", help="list the misread descriptions")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--file", type=Path, default=HELDOUT)
+    ap.add_argument("--cv", action="store_true", help="5-fold cross-validation on the training corpus")
     args = ap.parse_args(argv)
+    if args.cv:
+        s = cross_validate()
+        print(json.dumps(s, indent=1) if args.json else report(s, Path("knowledge/descriptions/train.yml")).replace(
+            "Descriptions (NOT held-out)", "5-fold cross-validation on the training corpus"))
+        return 0
     items = load(args.file)
     preds = predict(items)
     s = scores(items, preds)
-    print(json.dumps(s, indent=1) if args.json else report(s))
+    print(json.dumps(s, indent=1) if args.json else report(s, args.file))
     if args.errors:
         for i, p in zip(items, preds):
             if i["expected"] != p["label"]:

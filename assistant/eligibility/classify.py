@@ -35,7 +35,9 @@ Method (cue lists are data: knowledge/sub_axes.yml, each group citing its source
 2. Typos: an unknown word (5 to 30 letters, not a cue word, neither it nor its lemma in the
    lemmatizer's index of 95 000 French lemmas) one edit away (substitution, insertion, deletion,
    adjacent transposition) from a cue word counts as that word: "formaiton", "dématérialistion",
-   "aplication". Known words are never corrected ("formel" is not "former").
+   "aplication"; a word of `typo_two_edits_min_length` (8) letters or more with no such neighbour
+   may be two edits away, first letter kept ("acompagnemant"; issue 10). Known words are never
+   corrected ("formel" is not "former").
 3. Cues are compiled once through the same pipeline and matched on those keys; a multiword cue
    matches its words in order with at most `max_gap` other words between two of them, inside one
    clause. Overlapping matches keep the longest cue ("service en ligne" rather than "en ligne").
@@ -296,6 +298,8 @@ class Classifier:
         self.secondary_min_ratio = float(s.get("secondary_min_ratio", 0.4))
         self.main_min_raw = float(s.get("main_min_raw", 1.5))
         self.typo_min_length = int(s.get("typo_min_length", 5))
+        # issue 10: a long unknown word may be two edits away from a cue word (0: off)
+        self.typo_two_edits_min_length = int(s.get("typo_two_edits_min_length", 0))
         self.exclusion_window = int(s.get("exclusion_window", 8))
         self.vector_fallback = bool(s.get("vector_fallback", False))
         self.vector_margin = float(s.get("vector_margin", 0.04))
@@ -372,7 +376,22 @@ class Classifier:
                     specs.append((axis["id"], str(phrase), w, g["id"], bool(g.get("frames")), bool(g.get("digital"))))
             for phrase in axis.get("audience", []) or []:
                 specs.append((f"audience:{axis['id']}", str(phrase), 0.0, None, False, False))
+            lr = axis.get("learners")
+            if lr:
+                for role in ("audience", "words"):
+                    for phrase in lr.get(role) or []:
+                        specs.append((f"learn_{role}:{axis['id']}", str(phrase), 0.0, None, False, False))
         self.audience_min = {a["id"]: float(a.get("audience_min_weight", 0)) for a in k["sub_axes"]}
+        # Learners (step 4c): the people who learn next to a learning word is a cue of its own.
+        self.learners = {}
+        for a in k["sub_axes"]:
+            lr = a.get("learners")
+            if lr:
+                cue = _Cue(a["id"], str(lr.get("id", "learners")), (), ("<learners>",), float(lr.get("weight", 4)),
+                           str(lr.get("id", "learners")), bool(lr.get("frames", True)), False)
+                self.learners[a["id"]] = (cue, int(lr.get("window", 5)))
+        # a frame this strong also frames the cues before it in its clause (0: off)
+        self.backward_min_weight = float((k.get("settings") or {}).get("backward_frame_min_weight", 0))
         self.boosted_groups = {g["id"] for a in k["sub_axes"] for g in a.get("groups", []) if g.get("audience_boost")}
         for phrase in k["digital_project"]["cues"]:
             specs.append(("digital", str(phrase), 1.0, "digital_project", False, True))
@@ -449,6 +468,10 @@ class Classifier:
             if len(w) >= self.typo_min_length and w.isalpha():
                 for d in _deletes(w) | {w}:
                     self.typo_vocab.setdefault(d, set()).add(w)
+        self._long_vocab: dict[str, list[str]] = {}
+        for w in sorted(self.vocab):
+            if self.typo_two_edits_min_length and len(w) >= self.typo_two_edits_min_length - 2 and w.isalpha():
+                self._long_vocab.setdefault(w[0], []).append(w)
         # Known French words (the lemmatizer's lemma index, folded): never corrected as typos.
         self.lexicon: set[str] = set()
         try:
@@ -482,6 +505,11 @@ class Classifier:
             for w in self.typo_vocab.get(d, ()):
                 if len(w) >= self.typo_min_length and _within_one_edit(word, w):
                     cands.add(w)
+        if not cands and self.typo_two_edits_min_length and len(word) >= self.typo_two_edits_min_length:
+            # two edits (optimal string alignment), same first letter: "acompagnemant", "formmatoin"
+            from rapidfuzz.distance import OSA
+            cands = {w for w in self._long_vocab.get(word[0], ())
+                     if abs(len(w) - len(word)) <= 2 and OSA.distance(word, w, score_cutoff=2) <= 2}
         res = frozenset(cands)
         if len(self._typo_cache) < 50_000:
             self._typo_cache[word] = res
@@ -693,6 +721,11 @@ class Classifier:
         for m in axis_m:
             if m.cue.label in audiences and m.cue.group in self.boosted_groups:
                 m.weight = max(m.weight, self.audience_min.get(m.cue.label, 0.0))
+        # Learners: "que nos agents sachent répondre sur le tchat", "apprendre aux secrétaires à
+        # instruire les demandes en ligne": the agents who learn, whatever the tool (step 4c).
+        if self.learners:
+            axis_m.extend(self._learner_matches(matches, content))
+            axis_m.sort(key=lambda m: m.start)
         digital_m, negated_digital_m = _split_negated(
             self._non_overlapping([m for m in matches if m.cue.label == "digital"]), content)
 
@@ -703,12 +736,18 @@ class Classifier:
             for o in axis_m:
                 if o.start > end and content[o.start][2] == content[end][2]:
                     o.factor = min(o.factor, self.framed_factor)
-        for f in axis_m:
-            if not (f.cue.frames and f.weight >= 2 and f.factor == 1.0):
-                continue
+        frames = [f for f in axis_m if f.cue.frames and f.weight >= 2 and f.factor == 1.0]
+        for f in frames:
             clause = content[f.start][2]
+            back = self.backward_min_weight and f.weight >= self.backward_min_weight
             for o in axis_m:
-                if o.cue.label != f.cue.label and o.start > f.end and content[o.start][2] == clause:
+                if o.cue.label == f.cue.label or content[o.start][2] != clause:
+                    continue
+                # after the study / training: its topic; before it (backward framing, a strong
+                # frame only): its topic too unless an action word opens the clause up to the cue
+                # ("mise en place d'un portail avec formation des agents" stays mixed)
+                if o.start > f.end or (o.start > f.start and o.end > f.end) or (
+                        back and o.start < f.start and not self._action_before(content, o.start)):
                     o.factor = min(o.factor, self.framed_factor)
 
         raw = {k: 0.0 for k in SUB_AXES}
@@ -795,6 +834,32 @@ class Classifier:
                     res.sub_axes = [sims[0][1]]
                     res.method = "vectors"
         return res
+
+    def _learner_matches(self, matches, content) -> list[_Match]:
+        """One match per sub-axis with `learners`: an audience word ("agents", "secrétaires") and a
+        learning word ("savoir", "maîtriser", "prendre en main") in one clause, at most `window`
+        content words apart, neither in the scope of a negation."""
+        out = []
+        for axis, (cue, window) in self.learners.items():
+            aud = [m for m in matches if m.cue.label == f"learn_audience:{axis}" and content[m.start][3] < 0]
+            words = [m for m in matches if m.cue.label == f"learn_words:{axis}" and content[m.start][3] < 0]
+            pairs = [(abs(a.start - w.start), a, w) for a in aud for w in words
+                     if content[a.start][2] == content[w.start][2] and 0 < abs(a.start - w.start) <= window]
+            if pairs:
+                _, a, w = min(pairs, key=lambda p: (p[0], min(p[1].start, p[2].start)))
+                out.append(_Match(cue, tuple(sorted(set(a.positions) | set(w.positions)))))
+        return out
+
+    def _action_before(self, content, pos: int) -> bool:
+        """An action word ("créer", "mise", "déployer": `clause_starters`) in the clause of content
+        word `pos`, at or before it."""
+        clause = content[pos][2]
+        j = pos
+        while j >= 0 and content[j][2] == clause:
+            if content[j][1] & self.clause_starters:
+                return True
+            j -= 1
+        return False
 
     def _not_digital(self, doc, content, matches) -> tuple[list[str], list[str], bool]:
         """Positive evidence of a project that is not digital (knowledge `not_digital`): the user's

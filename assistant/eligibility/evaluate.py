@@ -186,6 +186,13 @@ def _department_findings(f: Facts, s: dict, type_entry: dict | None) -> list[Fin
             out.append(Finding("department_applicant_types", MET,
                                f"Règle locale ({name}) : ce type de candidat ({label}) fait partie de ceux que la "
                                "préfecture retient.", rsrc, values))
+        elif at.get("only") and allowed:
+            # a plain local restriction to the listed types (knowledge/departements/README.md)
+            allowed_txt = ", ".join(TYPE_LABELS.get(a, a) for a in allowed)
+            out.append(Finding("department_applicant_types", NOT_MET,
+                               f"Règle locale ({name}) : « {at['only']} ». Un candidat de type « {label} » "
+                               f"n'est donc pas éligible dans ce département (candidats retenus : {allowed_txt}).",
+                               rsrc, {**values, "only": at["only"]}))
         else:
             allowed_txt = ", ".join(TYPE_LABELS.get(a, a) for a in allowed)
             out.append(Finding("department_applicant_types", UNKNOWN,

@@ -180,6 +180,9 @@ class AmountsFile(Strict):
 class LocalApplicantTypes(Strict):
     allowed: Optional[List[str]] = None
     excluded: Optional[List[str]] = None
+    # issue 10: the prefecture's own words when `allowed` is exhaustive ("seuls les communes et les
+    # EPCI peuvent candidater"): an unlisted type is then not_met, with these words as the reason
+    only: Optional[str] = None
 
 
 class LocalRule(Entry):
@@ -299,6 +302,8 @@ class ClassifierSettings(Strict):
     model_corpus: Optional[str] = None           # issue 10: statistical reading (description_model.py)
     model_min_probability: Optional[Number] = None
     model_none_min: Optional[Number] = None
+    backward_frame_min_weight: Optional[Number] = None
+    typo_two_edits_min_length: Optional[int] = None       # issue 10: two-edit typos of long words   # issue 10: a strong frame frames backwards too
 
 
 class Cue(Strict):
@@ -314,12 +319,22 @@ class CueGroup(Entry):
     audience_boost: Optional[Number] = None
 
 
+class Learners(Entry):
+    """Issue 10: an audience word next to a learning word is one cue (classify.py, step 4c)."""
+    weight: Number
+    window: int
+    frames: Optional[bool] = None
+    audience: List[str]
+    words: List[str]
+
+
 class SubAxis(Entry):
     label: str
     definition: str
     groups: List[CueGroup]
     audience: Optional[List[str]] = None
     audience_min_weight: Optional[Number] = None
+    learners: Optional[Learners] = None
 
 
 class Negation(Strict):

@@ -361,3 +361,38 @@ def test_negated_cues_render_safely():
     for damaged in (None, "x", {"3b": "formation"}, {"3b": [None, ""]}):
         assert render.negated_cues({"sub_axis_negated": damaged}) == []
     assert "écartez" not in render.verdict_text({"eligibility": "eligible", "findings": [], "contacts": []})
+
+
+def test_verdict_shows_what_would_change_a_not_met_finding(conversation):
+    """Issue 10: the engine's how_to_change is shown under its not_met / unknown finding."""
+    msgs = conversation.say("commune de Mamers : réfection de la toiture de l'école")
+    a = conversation.assessment
+    digital = next(f for f in a["findings"] if f["rule"] == "digital_project")
+    assert a["eligibility"] == "not_eligible" and digital["status"] == "not_met" and digital["how_to_change"]
+    text = render_verdict(a)
+    lines = text.split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith("• ") and digital["message"].strip() in line)
+    assert lines[i + 1] == "  → Pour que cela change : " + digital["how_to_change"]
+    assert "Pour que cela change : " + digital["how_to_change"] in _texts(msgs)   # what the chat said
+
+
+def render_verdict(a):
+    from actions import render
+    return render.verdict_text(a)
+
+
+def test_how_to_change_only_under_not_met_or_unknown_findings_and_damage_is_ignored():
+    from actions import render
+    findings = [
+        {"rule": "a", "status": "not_met", "message": "Non.", "how_to_change": "Faites ceci."},
+        {"rule": "b", "status": "unknown", "message": "Peut-être.", "how_to_change": "  Dites cela. "},
+        {"rule": "c", "status": "met", "message": "Oui.", "how_to_change": "Jamais montré."},
+        {"rule": "d", "status": "unknown", "message": "Abîmé.", "how_to_change": ["x"]},
+        {"rule": "e", "status": "unknown", "message": "Vide.", "how_to_change": None},
+    ]
+    text = render.verdict_text({"eligibility": "to_confirm", "findings": findings, "contacts": []})
+    assert "• Non.\n  → Pour que cela change : Faites ceci.\n" in text
+    assert "• Peut-être.\n  → Pour que cela change : Dites cela.\n" in text
+    assert "Jamais montré" not in text and text.count("Pour que cela change") == 2
+    eligible = render.verdict_text({"eligibility": "eligible", "findings": findings[2:3], "contacts": []})
+    assert "Oui." in eligible and "Pour que cela change" not in eligible

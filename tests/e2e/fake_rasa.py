@@ -31,7 +31,8 @@ ASSESSMENT = {
          "values": {}},
         {"rule": "results_date", "status": "unknown", "message": "Résultats <b>avant</b> fin 2022 à confirmer.",
          "source": {"section": "Quelles conditions d'éligibilité ?",
-                    "quote": "Le projet donne des résultats tangibles avant fin 2022."}, "values": {}},
+                    "quote": "Le projet donne des résultats tangibles avant fin 2022."}, "values": {},
+         "how_to_change": "Indiquez la date des <i>premiers</i> résultats."},
     ],
     "missing": ["budget_eur"],
     "missing_labels": ["le budget du projet"],   # the engine's words (the widget's own table says "le budget")

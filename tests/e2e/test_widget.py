@@ -123,6 +123,10 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     assert "5\u202f000\u00a0€ (forfait)" in text
     assert "Mamers (commune, Sarthe (72), 4\u202f983 habitants)" in text
     assert "Résultats <b>avant</b> fin 2022 à confirmer." in text  # finding rendered as text
+    # issue 10: what would change an unknown finding, under it, as text; none under a met one
+    change = card.locator(".fitn7-reasons li .fitn7-how-to-change")
+    assert change.all_inner_texts() == ["Pour que cela change : Indiquez la date des <i>premiers</i> résultats."]
+    assert "Résultats <b>avant</b>" in change.locator("xpath=..").inner_text()
     assert card.locator("b").count() == 0
     link = card.locator("a.fitn7-cta")
     assert link.get_attribute("href") == FORM_URL
@@ -149,6 +153,7 @@ def test_conversation_card_summary_reload(page, fake_site, fake_rasa):
     assert "## Sources" in summary
     assert "« Le projet est porté avec un engagement à un niveau décisionnel chez le candidat »" in summary
     assert re.search(r"Remplie : Le projet est porté par le maire\. \[\d\]", summary)
+    assert "\n  - Pour que cela change : Indiquez la date des <i>premiers</i> résultats.\n" in summary
     assert "Vous : en juin 2022" in summary
     # reload: same conversation, same sender, panel still open
     sender = page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.endsWith('.sender'))[1]")

@@ -67,13 +67,14 @@ def test_an_answer_that_says_the_project_is_not_digital(clf, answer, says_no):
 
 
 def test_the_statistical_reading_shows_its_evidence_and_never_decides_not_digital(clf):
-    c = clf.classify("On voudrait que nos secrétaires soient plus à l'aise avec les outils du quotidien")
+    # (no learning word next to the agents: "à l'aise", "maîtriser" are cues since the learners rule)
+    c = clf.classify("Aider nos secrétaires à être moins perdues devant les outils du quotidien")
     assert c.method == "model" and c.sub_axis == "3b"
     assert 0.5 <= c.model["probability"] <= 1 and c.model["words"]
     assert set(c.model["words"]) <= set(c.evidence["3b"])
     assert c.digital is None                       # the model lifts a sub-axis, not the criterion
     # a text the model reads as not digital but without any evidence is still unknown, not not_met
-    c = clf.classify("Sortie scolaire au musée")
+    c = clf.classify("Sortie au musée")
     assert c.digital is None and c.sub_axis is None
 
 
@@ -116,3 +117,48 @@ def test_every_reading_of_a_silent_text_is_written_next_to_its_rule():
     sub_axes = yaml.safe_load((ROOT / "knowledge" / "sub_axes.yml").read_text(encoding="utf-8"))
     nd = sub_axes["not_digital"]
     assert nd["source"]["quote"] and nd["interpretation"] and nd["groups"]["works"]["cues"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the agents who learn a tool for the inhabitants: training (3b), not the tool's sub-axis
+    ("Des sessions pour que nos agents sachent répondre aux habitants sur le tchat du site", "3b"),
+    ("Le nouveau portail citoyen : formation des agents d'accueil", "3b"),
+    # an action word before the tool keeps it a project of its own (mixed, the portal first)
+    ("Mise en place d'un portail citoyen avec formation des agents", "3c"),
+    # a negated learner is no cue
+    ("Nos agents ne savent pas encore ce que les habitants attendent : une étude par un cabinet", "3a"),
+])
+def test_the_action_of_the_sentence_decides_over_the_topic_words(clf, text, expected):
+    assert clf.classify(text).sub_axis == expected
+
+
+def test_the_learners_rule_and_backward_framing_are_data(clf):
+    """Without the `learners` entry and the backward framing, the tool's words win (3c): the
+    guard is the knowledge, not a special case in the code."""
+    import copy
+
+    from assistant.eligibility.classify import Classifier
+    k = copy.deepcopy(clf.knowledge)
+    for a in k["sub_axes"]:
+        a.pop("learners", None)
+    k["settings"]["backward_frame_min_weight"] = 0
+    k["settings"].pop("model_corpus", None)
+    bare = Classifier(clf.nlp, k, clf.lemma_mode)
+    assert bare.classify("Des sessions pour que nos agents sachent répondre aux habitants sur le tchat du site").sub_axis == "3c"
+    assert bare.classify("Le nouveau portail citoyen : formation des agents d'accueil").sub_axis == "3c"
+    learners = clf.classify("Des sessions pour que nos agents sachent répondre aux habitants sur le tchat du site")
+    assert learners.evidence["3b"] == ["agents sachent"]
+
+
+def test_a_long_word_two_edits_from_a_cue_is_read_as_that_cue(clf):
+    c = clf.classify("acompagnemant par un prestatere pour notre informatique")
+    assert c.sub_axis == "3a" and "acompagnemant" in c.evidence["3a"]
+    assert "formel" not in clf._typo("formel")     # a known word is never corrected
+    import copy
+
+    from assistant.eligibility.classify import Classifier
+    k = copy.deepcopy(clf.knowledge)
+    k["settings"]["typo_two_edits_min_length"] = 0
+    k["settings"].pop("model_corpus", None)
+    one_edit = Classifier(clf.nlp, k, clf.lemma_mode)
+    assert "acompagnemant" not in (one_edit.classify("acompagnemant par un prestatere pour notre informatique").evidence.get("3a") or [])

@@ -108,6 +108,13 @@
   var dom = {};
 
   // ---------- DOM helpers: text only ----------
+  // issue 10: what would change a not_met / unknown finding (the engine's how_to_change), or null
+  function howToChange(f) {
+    if (!f || (f.status !== "not_met" && f.status !== "unknown")) { return null; }
+    if (typeof f.how_to_change !== "string" || !f.how_to_change.trim()) { return null; }
+    return el("p", { class: "fitn7-how-to-change", text: "Pour que cela change : " + f.how_to_change.trim() });
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -413,7 +420,7 @@
       var ul = el("ul", { class: "fitn7-reasons" });
       findings.forEach(function (f) {
         var mark = f.status === "met" ? "Condition remplie : " : (f.status === "not_met" ? "Condition non remplie : " : "À vérifier : ");
-        ul.appendChild(el("li", null, [el("span", { class: "fitn7-sr", text: mark }), f.message]));
+        ul.appendChild(el("li", null, [el("span", { class: "fitn7-sr", text: mark }), f.message, howToChange(f)]));
       });
       card.appendChild(ul);
     }
@@ -493,6 +500,7 @@
       findings.forEach(function (f) {
         var mark = f.status === "met" ? "Remplie" : (f.status === "not_met" ? "Non remplie" : "À vérifier");
         lines.push("- " + mark + " : " + f.message + cite(f.source));
+        if (howToChange(f)) { lines.push("  - Pour que cela change : " + f.how_to_change.trim()); }
       });
       lines.push("");
     }
