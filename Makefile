@@ -93,16 +93,19 @@ test-cluster: install train cluster-packages
 	$(BIN)/pytest -q tests/cluster
 
 
-# Issue 10: the reading of descriptions on the held-out set (tests/descriptions/heldout.yml, never
-# trained on): prints per-sub-axis precision/recall, macro-F1 and the false not-eligible rate.
+# Issue 10: the reading of descriptions on the two held-out sets (tests/descriptions/heldout.yml, looked
+# at in aggregate while tuning, and heldout2.yml, written apart and never tuned on): prints per-sub-axis
+# precision/recall, macro-F1 and the false not-eligible rate.
 # `make test` fails when a digital project of the set gets "not met" on the digital criterion above
 # 1 % (or a vague one at all); the macro-F1 goal (0.90) is not reached yet (README) and is checked
 # only by `make test-descriptions-goals`.
 test-descriptions: install referential
 	$(PY) scripts/eval_descriptions.py --check --goal not_eligible
+	$(PY) scripts/eval_descriptions.py --file tests/descriptions/heldout2.yml --check --goal not_eligible
 
 test-descriptions-goals: install referential
 	$(PY) scripts/eval_descriptions.py --check --goal all
+	$(PY) scripts/eval_descriptions.py --file tests/descriptions/heldout2.yml --check --goal all
 
 
 # test-cluster is out of `test` until it follows the hashed conversation ids of the hardening (issue 13):
