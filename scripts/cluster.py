@@ -140,6 +140,13 @@ class Cluster:
     def public_url(self) -> str:
         return f"http://{self.public_host}:{self.public_port}"
 
+    def rasa_id(self, sender: str) -> str:
+        """The conversation id Rasa, PostgreSQL (`events`) and the triage know for a widget id sent
+        to the public URL (a direct call to a Rasa instance keeps the id as it is)."""
+        from web.server import rasa_sender_id
+
+        return rasa_sender_id(sender, self.chat_key)
+
     def rasa_url(self, n: int) -> str:
         return f"http://127.0.0.1:{self.procs[f'rasa{n}'].port}"
 
@@ -236,8 +243,16 @@ class Cluster:
                                     "--endpoints", str(ROOT / "endpoints.cluster.yml"),
                                     "--credentials", str(ROOT / "credentials.yml")], base, port, "/")
         origins = f"{self.public_url} http://localhost:{self.public_port}"
+        # The web server gives Rasa a keyed hash of the widget's conversation id (issue 13,
+        # web/server.py rasa_sender_id): its key is this cluster's own (CHAT_SECRET_FILE, created
+        # here unless the caller's environment names one), set explicitly so that a .env cannot
+        # point the web server elsewhere, and kept in `chat_key` for rasa_id().
+        from assistant.config import secret_from_file
+
+        self.chat_secret_file = Path(os.environ.get("CHAT_SECRET_FILE") or self.tmp / "chat-session.key")
+        self.chat_key = secret_from_file(self.chat_secret_file)
         web_env = dict(base, RASA_URL=f"http://127.0.0.1:{self.rasa_lb_port}", WEB_PORT=str(web_port),
-                       CORS_ORIGINS=origins)
+                       CORS_ORIGINS=origins, CHAT_SECRET_FILE=str(self.chat_secret_file))
         self._proc("web", [str(BIN / "python"), "-m", "web.server", "--port", str(web_port),
                            "--host", "127.0.0.1"], web_env, web_port, "/healthz")
         for name in self.procs:
