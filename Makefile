@@ -108,9 +108,7 @@ test-descriptions-goals: install referential
 	$(PY) scripts/eval_descriptions.py --file tests/descriptions/heldout2.yml --check --goal all
 
 
-# test-cluster is out of `test` until it follows the hashed conversation ids of the hardening (issue 13):
-# after that merge it reads the stored turns under the widget's id instead of the hash Rasa receives.
-test: test-engine test-descriptions test-rasa test-triage test-postgres test-web
+test: test-engine test-descriptions test-rasa test-triage test-postgres test-web test-cluster
 
 # The held-out conversation and FAQ sets of issue 11 (tests/conversations/README.md), played by a
 # simulated user against the real stack; fails below 95 %. Not in `test` until the goal is met.

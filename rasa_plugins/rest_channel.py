@@ -13,6 +13,12 @@ Differences from `rasa.core.channels.rest.RestInput`:
 - Rasa's `FailSafeTrackerStore`, which on a database error goes on with an empty in-memory
   conversation (a fresh "Bonjour", the turn kept in one process's memory only), is made to raise
   (`fail_loudly`): the message is answered 503 and nothing is applied;
+- a custom action that fails during a turn (action server killed or unreachable, its answer lost,
+  a 5xx) fails the whole turn: HTTP 503, the tracker not saved (`ActionFailed`). Rasa itself logs
+  "Bot will continue, but the actions events are lost" and saves the user's message with no
+  answer: a retry of that message id would then be answered that empty answer for ever, and a new
+  message would follow a turn that never happened. A rejection (ActionExecutionRejection, a form
+  refusing a value) is Rasa's ordinary flow and unchanged;
 - a retried message is not handled twice when the client names it: with `metadata.message_id`
   (8 to 64 characters `[A-Za-z0-9_-]`, the same on every retry of one message) the channel takes
   the conversation's lock itself, looks in the SQL tracker store for a user message with that id
@@ -29,9 +35,11 @@ forever) does not grow with each distinct hostile message.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
+import sys
 import warnings
 from typing import Any, Awaitable, Callable
 
@@ -87,6 +95,40 @@ def quiet_user_text() -> None:
     processors = list(config.get("processors") or [])
     if _mask not in processors:
         structlog.configure(processors=[_mask] + processors)
+
+
+class ActionFailed(BaseException):
+    """A custom action failed inside a REST turn: the turn is abandoned before Rasa saves it.
+
+    A BaseException so that Rasa's `MessageProcessor._run_action` (`except Exception`: "the
+    actions events are lost", then the tracker is saved) lets it through to the channel."""
+
+
+# set by handle() for the turn it runs: RemoteAction.run raises ActionFailed instead of its error
+_STRICT_ACTIONS: contextvars.ContextVar[bool] = contextvars.ContextVar("fitn7_strict_actions",
+                                                                       default=False)
+
+
+def strict_actions() -> None:
+    """Idempotent: inside a turn run by handle(), a failed custom action raises ActionFailed."""
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+
+    if getattr(RemoteAction.run, "_fitn7_strict", False):
+        return
+    original = RemoteAction.run
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception as exc:
+            if _STRICT_ACTIONS.get():
+                raise ActionFailed(f"{self.name()}: {type(exc).__name__}") from exc
+            raise
+
+    run._fitn7_strict = True  # type: ignore[attr-defined]
+    RemoteAction.run = run
 
 
 def _raise(error: Exception) -> None:
@@ -152,9 +194,12 @@ async def handle(body: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     if not (isinstance(message_id, str) and MESSAGE_ID_RE.match(message_id)):
         message_id = None
     fail_loudly(agent)
+    if "rasa.core.actions.action" in sys.modules:   # loaded with Rasa's processor; not imported here
+        strict_actions()                            # (heavy, and no custom action runs without it)
     collector = CollectingOutputChannel()
     message = UserMessage(clean_text(text), collector, sender, input_channel=channel_name, metadata=metadata,
                           message_id=message_id)
+    strict = _STRICT_ACTIONS.set(True)
     try:
         if message_id and agent is not None and agent.is_ready():
             # what Agent.handle_message does, with the retry check inside the lock
@@ -169,15 +214,22 @@ async def handle(body: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     except asyncio.CancelledError:
         log.error("rest: message handling cancelled (timeout)")
         return 503, {"error": FAILED}
+    except ActionFailed as exc:     # the action's name and error class, never the text
+        log.error("rest: custom action failed (%s): turn not saved", exc)
+        return 503, {"error": FAILED}
     except Exception as exc:  # never the text, never the arguments of the exception
         log.error("rest: message handling failed: %s", type(exc).__name__)
         return 503, {"error": FAILED}
+    finally:
+        _STRICT_ACTIONS.reset(strict)
     return 200, collector.messages
 
 
 def _define_channel() -> type:
     from rasa.core.channels.rest import RestInput as RasaRestInput
     from sanic import Blueprint, response
+
+    strict_actions()
 
     class RestInput(RasaRestInput):
         @classmethod

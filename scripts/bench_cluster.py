@@ -130,10 +130,16 @@ def phase(cluster: Cluster, engine, convs, users: int) -> dict:
 
 
 def report(rows: list[dict]) -> None:
-    print("\ninstances users  turns  turns/s  p50 ms  p95 ms  failed attempts  other CPU (cores)")
+    # CPU per turn of each phase: whether a second instance costs more per turn (a turn landing on
+    # the other instance than the previous one reloads the conversation from PostgreSQL)
+    print("\ninstances users  turns  turns/s  p50 ms  p95 ms  failed attempts  other CPU (cores)"
+          "  CPU ms/turn (all ours, Rasa, PostgreSQL)")
     for r in rows:
+        pt = r["per_turn"]
+        ours = 1000 * sum(v for k, v in pt.items() if k.startswith("cpu_"))
         print(f"{r['instances']:>9} {r['users']:>5} {r['turns']:>6} {r['tps']:>8.1f} {r['p50']:>7.0f} "
-              f"{r['p95']:>7.0f} {r['failures']:>8} {r['others']:>12.2f}")
+              f"{r['p95']:>7.0f} {r['failures']:>8} {r['others']:>12.2f}   {ours:6.1f} "
+              f"{1000 * pt.get('cpu_rasa', 0):6.1f} {1000 * pt.get('cpu_postgresql', 0):5.1f}")
     by = {(r["instances"], r["users"]): r for r in rows}
     for users in (20, 50):
         if (1, users) in by and (2, users) in by:

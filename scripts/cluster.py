@@ -121,7 +121,7 @@ class Cluster:
     """Start with `with Cluster(tmp) as c:`; c.public_url, c.kill("rasa1"), c.start_proc("rasa1")."""
 
     def __init__(self, tmp: str | os.PathLike, instances: int = 2, public_port: int | None = None,
-                 model: Path = MODEL, timeout: float = 420.0, public_host: str = "127.0.0.1",
+                 model: Path = MODEL, timeout: float = 900.0, public_host: str = "127.0.0.1",
                  pg_settings: dict[str, str] | None = None) -> None:
         self.tmp = Path(tmp).resolve()
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -140,12 +140,24 @@ class Cluster:
     def public_url(self) -> str:
         return f"http://{self.public_host}:{self.public_port}"
 
+    def rasa_id(self, sender: str) -> str:
+        """The conversation id Rasa, PostgreSQL (`events`) and the triage know for a widget id sent
+        to the public URL (a direct call to a Rasa instance keeps the id as it is)."""
+        from web.server import rasa_sender_id
+
+        return rasa_sender_id(sender, self.chat_key)
+
     def rasa_url(self, n: int) -> str:
         return f"http://127.0.0.1:{self.procs[f'rasa{n}'].port}"
 
     # ------------------------------------------------------------------ processes
     def _proc(self, name: str, argv: list[str], env: dict[str, str], port: int, health: str) -> None:
         self.procs[name] = Proc(name, argv, env, port, health, self.tmp / f"{name}.log")
+
+    # `timeout`: how long a process may take to answer its health check after it was started.
+    # Four processes load spaCy and the model at once: 2 to 3 min on the idle 2-core machine, up to
+    # 7.5 min measured at load average 10 (other engineers' jobs), beyond the former 420 s (which
+    # passed only because each process's wait starts when the previous one's ends).
 
     def start_proc(self, name: str) -> None:
         p = self.procs[name]
@@ -236,8 +248,16 @@ class Cluster:
                                     "--endpoints", str(ROOT / "endpoints.cluster.yml"),
                                     "--credentials", str(ROOT / "credentials.yml")], base, port, "/")
         origins = f"{self.public_url} http://localhost:{self.public_port}"
+        # The web server gives Rasa a keyed hash of the widget's conversation id (issue 13,
+        # web/server.py rasa_sender_id): its key is this cluster's own (CHAT_SECRET_FILE, created
+        # here unless the caller's environment names one), set explicitly so that a .env cannot
+        # point the web server elsewhere, and kept in `chat_key` for rasa_id().
+        from assistant.config import secret_from_file
+
+        self.chat_secret_file = Path(os.environ.get("CHAT_SECRET_FILE") or self.tmp / "chat-session.key")
+        self.chat_key = secret_from_file(self.chat_secret_file)
         web_env = dict(base, RASA_URL=f"http://127.0.0.1:{self.rasa_lb_port}", WEB_PORT=str(web_port),
-                       CORS_ORIGINS=origins)
+                       CORS_ORIGINS=origins, CHAT_SECRET_FILE=str(self.chat_secret_file))
         self._proc("web", [str(BIN / "python"), "-m", "web.server", "--port", str(web_port),
                            "--host", "127.0.0.1"], web_env, web_port, "/healthz")
         for name in self.procs:

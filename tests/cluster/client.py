@@ -1,5 +1,11 @@
 """Users of the cluster, as the widget is: one sender id per conversation, one message at a time,
-a failed message retried with the same `metadata.message_id` (tests/cluster, scripts/bench_cluster.py).
+a failed message retried with the same message id (tests/cluster, scripts/bench_cluster.py).
+
+The message id is sent where each receiver reads it: top-level `message_id` for the web proxy
+(web/server.py, as widget.js sends it; the proxy drops a `metadata.message_id` and forwards its
+own), `metadata.message_id` for a Rasa instance called directly (rasa_plugins/rest_channel.py).
+Through the web proxy Rasa knows the conversation by a keyed hash of the widget's id
+(`Cluster.rasa_id`): `Result.conversation_id` is that id when `play` is given it.
 """
 from __future__ import annotations
 
@@ -49,7 +55,8 @@ class Failure:
 
 @dataclasses.dataclass
 class Result:
-    sender: str
+    sender: str                        # the widget's id (what the client sends)
+    conversation_id: str               # the id Rasa and PostgreSQL know (a hash, via the web proxy)
     answers: list[list[dict]]          # per turn, the bot messages
     latencies: list[float]             # seconds, per successful turn (retries included)
     failures: list[Failure]
@@ -66,10 +73,11 @@ def texts(messages: list[dict], sender: str = "") -> list[str]:
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str,
-              failures: list[Failure], attempts: int = 80, pause: float = 0.5,
-              via_web: bool = True) -> list[dict]:
+              failures: list[Failure], attempts: int = 80, pause: float = 0.5) -> list[dict]:
     """POST one message until answered (HTTP 200), the same message id on every attempt."""
-    payload = {"sender": sender, "message": text, "metadata": {"message_id": uuid.uuid4().hex}}
+    message_id = uuid.uuid4().hex
+    payload = {"sender": sender, "message": text, "message_id": message_id,
+               "metadata": {"message_id": message_id}}
     for _ in range(attempts):
         try:
             async with session.post(url, json=payload) as resp:
@@ -92,12 +100,13 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str,
 
 async def play(convs: list[list[str]], url_for: Callable[[int, int], str], users: int,
                on_turn: Callable[[int], Awaitable[None]] | None = None,
-               timeout: float = 120.0) -> list[Result]:
+               timeout: float = 120.0, rasa_id: Callable[[str], str] | None = None) -> list[Result]:
     """Play every conversation, `users` at a time, each user sending without pause.
 
     url_for(conversation index, turn index) -> the URL of that message (load balancer or one
     instance); on_turn(number of turns answered so far) is awaited after each answer (to disturb
-    the cluster in the middle of the run).
+    the cluster in the middle of the run); rasa_id(widget id) -> the conversation id Rasa gets
+    (Cluster.rasa_id when url_for is the public URL; the widget id itself by default).
     """
     results: list[Result | None] = [None] * len(convs)
     queue: asyncio.Queue = asyncio.Queue()
@@ -118,7 +127,7 @@ async def play(convs: list[list[str]], url_for: Callable[[int, int], str], users
                     done += 1
                     if on_turn:
                         await on_turn(done)
-                results[i] = Result(sender, answers, lat, failures)
+                results[i] = Result(sender, rasa_id(sender) if rasa_id else sender, answers, lat, failures)
 
         await asyncio.gather(*(user() for _ in range(users)))
     return [r for r in results if r is not None]

@@ -13,6 +13,12 @@ Every check reads PostgreSQL: each message is stored once, in order, followed by
 user got, and those answers equal a replay of the same conversation on one instance, one message at
 a time, with nothing else running (`expected`). A failed message gets the web proxy's French error
 and is retried by the client with the same message id, as the widget does.
+
+Conversation ids (issue 13): through the public URL the web proxy gives Rasa a keyed hash of the
+widget's id (web/server.py `rasa_sender_id`), under the cluster's own key (scripts/cluster.py,
+CHAT_SECRET_FILE): the stored turns and the triage cases are looked up under that id
+(`Cluster.rasa_id`, `Result.conversation_id`), and the widget's own id is never stored. A Rasa
+instance called directly (the replay, the interleaving) keeps the id it is given.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import sqlalchemy as sa
 os.environ.setdefault("CHAT_RATE_PER_CLIENT", "1000000/minute")
 os.environ.setdefault("CHAT_RATE_PER_CONVERSATION", "1000000/minute")
 
+from assistant.helpdesk.cases import CaseStore
 from scripts.cluster import MODEL, Cluster
 from tests.cluster.client import HANDOFF, Result, play, scripts, texts
 
@@ -57,14 +64,15 @@ def expected(cluster):
     """Each conversation replayed alone, one message at a time, on instance 1 (no load balancer)."""
     url = cluster.rasa_url(1) + "/webhooks/rest/webhook"
     results = asyncio.run(play(CONVS, lambda i, k: url, users=1))
-    return [[texts(a, r.sender) for a in r.answers] for r in results]
+    return [[texts(a, r.conversation_id) for a in r.answers] for r in results]
 
 
-def stored(cluster, sender: str) -> list[tuple[str, list[str]]]:
+def stored(cluster, conversation_id: str) -> list[tuple[str, list[str]]]:
     """The conversation as PostgreSQL holds it: [(user text, [bot texts and buttons after it])]."""
     with cluster.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s "
-                                    "AND type_name IN ('user', 'bot') ORDER BY id"), {"s": sender}).all()
+                                    "AND type_name IN ('user', 'bot') ORDER BY id"),
+                            {"s": conversation_id}).all()
     turns: list[tuple[str, list[str]]] = []
     for type_name, data in rows:
         event = json.loads(data)
@@ -72,17 +80,27 @@ def stored(cluster, sender: str) -> list[tuple[str, list[str]]]:
             turns.append((event["text"], []))
         else:
             msg = {"text": event.get("text"), **(event.get("data") or {})}
-            turns[-1][1].extend(texts([msg], sender))
+            turns[-1][1].extend(texts([msg], conversation_id))
     return turns
+
+
+def stored_under(cluster, ids: list[str]) -> set[str]:
+    """Those of `ids` under which `events` holds anything."""
+    with cluster.engine.connect() as conn:
+        return set(conn.execute(sa.text("SELECT DISTINCT sender_id FROM events WHERE sender_id = ANY(:ids)"),
+                                {"ids": ids}).scalars())
 
 
 def check_nothing_lost(cluster, results: list[Result], expected) -> None:
     assert len(results) == len(CONVS)
     for conv, result, want in zip(CONVS, results, expected):
-        got = [texts(a, result.sender) for a in result.answers]
+        got = [texts(a, result.conversation_id) for a in result.answers]
         assert got == want, f"answers of {result.sender} differ from the single-instance replay"
         # each message stored once, in order, each followed by exactly the answer the user got
-        assert stored(cluster, result.sender) == list(zip(conv, want))
+        assert stored(cluster, result.conversation_id) == list(zip(conv, want))
+    hashed = [r.sender for r in results if r.conversation_id != r.sender]
+    # through the web proxy, the widget's own id reaches neither Rasa nor PostgreSQL
+    assert not stored_under(cluster, hashed)
     for f in (f for r in results for f in r.failures):
         # only the web proxy's French error (never a silent or raw one; the LB itself never fails)
         assert f.status in (502, 503) and FRENCH_ERROR in f.error, f
@@ -104,8 +122,10 @@ def disrupt_after(n_turns: int, action) -> tuple:
     return on_turn, join
 
 
-def public(cluster):
-    return lambda i, k: cluster.public_url + "/api/chat"
+def play_public(cluster, convs, users: int = USERS, on_turn=None):
+    """Play through the load balancer's public URL (web proxy), as the widget does."""
+    return asyncio.run(play(convs, lambda i, k: cluster.public_url + "/api/chat", users=users,
+                            on_turn=on_turn, rasa_id=cluster.rasa_id))
 
 
 def test_interleaved_on_two_instances(cluster, expected):
@@ -115,7 +135,8 @@ def test_interleaved_on_two_instances(cluster, expected):
     assert not [f for r in results for f in r.failures]     # nothing failed: no lock timeout
     # and the same through the load balancer (leastconn: turns land on both instances)
     before = cluster.backend_sessions()
-    results = asyncio.run(play(CONVS, public(cluster), users=USERS))
+    results = play_public(cluster, CONVS)
+    assert all(r.conversation_id != r.sender for r in results)
     check_nothing_lost(cluster, results, expected)
     after = cluster.backend_sessions()
     assert all(after[f"rasa/rasa{n}"] > before[f"rasa/rasa{n}"] for n in (1, 2))
@@ -128,7 +149,7 @@ def test_action_server_killed(cluster, expected):
         cluster.start_proc("actions1")
 
     on_turn, join = disrupt_after(15, kill_and_restart)
-    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    results = play_public(cluster, CONVS, on_turn=on_turn)
     join()
     check_nothing_lost(cluster, results, expected)
     cluster.wait_proc("actions1")
@@ -137,7 +158,7 @@ def test_action_server_killed(cluster, expected):
 
 def test_redis_restart(cluster, expected):
     on_turn, join = disrupt_after(15, lambda: cluster.redis.restart(down_for=2.0))
-    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    results = play_public(cluster, CONVS, on_turn=on_turn)
     join()
     check_nothing_lost(cluster, results, expected)
     failures = [f for r in results for f in r.failures]
@@ -151,12 +172,13 @@ def test_postgresql_briefly_unavailable(cluster, expected):
         cluster.pg.start()
 
     on_turn, join = disrupt_after(15, outage)
-    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    results = play_public(cluster, CONVS, on_turn=on_turn)
     join()
     check_nothing_lost(cluster, results, expected)
     assert [f for r in results for f in r.failures], "no message was in flight during the outage"
     # one case per conversation, with its hand-off when the user asked for one
-    senders = {r.sender: HANDOFF in conv for r, conv in zip(results, CONVS)}
+    # cases are keyed by the conversation id Rasa knows (the hash), as the triage reads them
+    senders = {r.conversation_id: HANDOFF in conv for r, conv in zip(results, CONVS)}
     with cluster.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT conversation_id, handoff_reason FROM triage_cases "
                                     "WHERE conversation_id = ANY(:ids)"), {"ids": list(senders)}).all()
@@ -167,21 +189,28 @@ def test_postgresql_briefly_unavailable(cluster, expected):
     assert handoffs <= set(by_conv), "a hand-off was lost"
     assert all(len(v) == 1 for v in by_conv.values())
     assert all(by_conv[s][0] for s in handoffs)
+    # and the helpdesk finds each hand-off's conversation: the case's transcript (web/triage.py)
+    # holds the user's messages, in order
+    store = CaseStore(cluster.engine, migrate_on_first_use=False)
+    for r, conv in zip(results, CONVS):
+        if HANDOFF in conv:
+            lines = store.transcript(r.conversation_id)
+            assert [ln.text for ln in lines if ln.speaker == "user"] == conv, r.conversation_id
 
 
 def test_rasa_instance_killed(cluster, expected):
     on_turn, join = disrupt_after(15, lambda: cluster.kill("rasa1"))
-    results = asyncio.run(play(CONVS, public(cluster), users=USERS, on_turn=on_turn))
+    results = play_public(cluster, CONVS, on_turn=on_turn)
     join()
     check_nothing_lost(cluster, results, expected)
     # afterwards every message goes to the other instance, at once
     cluster.wait_backends("DOWN", names=["rasa1"])
-    results = asyncio.run(play(CONVS[:4], public(cluster), users=4))
+    results = play_public(cluster, CONVS[:4], users=4)
     check_nothing_lost_prefix(cluster, results, expected[:4])
 
 
 def check_nothing_lost_prefix(cluster, results, expected) -> None:
     for conv, result, want in zip(CONVS, results, expected):
-        assert [texts(a, result.sender) for a in result.answers] == want
-        assert stored(cluster, result.sender) == list(zip(conv, want))
+        assert [texts(a, result.conversation_id) for a in result.answers] == want
+        assert stored(cluster, result.conversation_id) == list(zip(conv, want))
         assert not result.failures

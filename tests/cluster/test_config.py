@@ -52,3 +52,27 @@ def test_endpoints_cluster_is_read_by_rasa_from_the_environment(monkeypatch):
     assert store.red.connection_pool.connection_kwargs["host"] == "redis-host"
     assert store.red.connection_pool.connection_kwargs["port"] == 6380
     assert (store.lock_lifetime, store.wait_timeout) == (10.0, 20.0)
+
+
+def test_web_replicas_of_the_examples_share_their_keys():
+    """Several web instances must hash a conversation id with one key (issue 13: Rasa gets a keyed
+    hash of the widget's id; a replica with its own random key would split the conversation) and
+    sign triage cookies with one secret: the examples take both from outside the replica."""
+    import yaml
+
+    docs = list(yaml.safe_load_all((ROOT / "deploy/kubernetes/web.yaml").read_text()))
+    web = next(d for d in docs if d and d["kind"] == "Deployment")
+    pod = web["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert web["spec"]["replicas"] > 1
+    assert "secretKeyRef" in env["TRIAGE_SESSION_SECRET"]["valueFrom"]
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    key_dir = str(Path(env["CHAT_SECRET_FILE"]["value"]).parent)
+    secret_volumes = {v["name"] for v in pod["volumes"] if "secret" in v}
+    assert mounts[key_dir] in secret_volumes
+
+    compose = yaml.safe_load((ROOT / "deploy/docker-compose.yml").read_text())
+    web_env = compose["services"]["web"]["environment"]
+    assert web_env["CHAT_SECRET_FILE"] == "/run/secrets/chat_key"
+    assert "chat_key" in compose["services"]["web"]["secrets"] and "chat_key" in compose["secrets"]
+    assert web_env["TRIAGE_SESSION_SECRET"].startswith("${TRIAGE_SESSION_SECRET")

@@ -48,6 +48,46 @@ def test_a_failed_turn_is_a_503_logged_without_text(caplog):
     assert "RuntimeError" in caplog.text and SECRET not in caplog.text
 
 
+def test_a_failed_custom_action_fails_the_turn_before_it_is_saved(caplog):
+    """Action server unreachable mid-turn (tests/cluster kills one): 503, nothing saved, so that the
+    retried message is handled again instead of being answered an empty answer for ever."""
+    import socket
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.exceptions import RasaException
+    from rasa.utils.endpoints import EndpointConfig
+
+    with socket.socket() as s:          # a port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    action = RemoteAction("action_evaluer", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    saved = []
+
+    async def turn(message):
+        tracker = DialogueStateTracker(message.sender_id, [])
+        try:        # as Rasa's MessageProcessor._run_action: "the actions events are lost", go on
+            await action.run(message.output_channel, TemplatedNaturalLanguageGenerator({}), tracker,
+                             Domain.empty())
+        except Exception:
+            pass
+        saved.append(message.sender_id)             # Rasa then saves the tracker
+        await message.output_channel.send_text_message(message.sender_id, "suite")
+
+    with caplog.at_level("ERROR"):
+        status, answer = run(handle({"sender": "abc", "message": SECRET,
+                                     "metadata": {"message_id": "msg-00001"}}, turn))
+    assert status == 503 and "Réessayez" in answer["error"]
+    assert saved == []
+    assert "action_evaluer" in caplog.text and SECRET not in caplog.text
+    # outside a turn of the channel, Rasa's behaviour is unchanged (its own error)
+    with pytest.raises(RasaException):
+        run(action.run(None, TemplatedNaturalLanguageGenerator({}), DialogueStateTracker("x", []),
+                       Domain.empty()))
+
+
 def test_rasa_structlog_events_are_masked(caplog, capsys):
     from rasa.utils.log_utils import configure_structlog
     import structlog
