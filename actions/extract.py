@@ -6,13 +6,16 @@ question, and French notes for the user (e.g. a name not found). No eligibility 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.text import fold
 
 from assistant.eligibility import inputs as I
+from assistant.eligibility import knowledge as K
 from assistant.reading import answers as A
 from assistant.reading import names as N
 from assistant.reading import parsing as P
@@ -138,6 +141,13 @@ def _suggest(ex: Extraction, reading) -> None:
     names = " ou ".join(f"« {s['title']} »" for s in ex.suggestions)
     ex.notes.append(f"Je ne trouve pas « {(reading.unmatched or '').strip()[:80]} » dans le référentiel des "
                     f"collectivités. Vouliez-vous dire {names} ?")
+
+
+@lru_cache(maxsize=1)
+def guichet_window() -> tuple[dt.date, dt.date]:
+    """(opening, results deadline) of knowledge/rules.yml: dates without a year are read within it."""
+    g = K.load_cached("rules.yml")["guichet"]
+    return g["opening_date"], g["results_deadline"]
 
 
 def _is_place_filter(mention, pending, dep) -> bool:
@@ -289,9 +299,14 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
                 up["budget_eur"] = float(sum(e["amount_eur"] for e in expenses))
         elif amounts:
             up["budget_eur"] = amounts[0][0]
-        date = P.parse_date(text, bare_year=(pending == "results_date"))
+        window = guichet_window()
+        date = P.parse_date(text, bare_year=(pending == "results_date"), window=window)
         if date:
             up["results_date"] = date
+        elif pending == "results_date" and P.date_needs_year(text, window=window):
+            # a date without a year whose guessed year would decide a "not eligible": asked
+            ex.notes.append("De quelle année s'agit-il ? Donnez la date avec l'année, par exemple "
+                            "« juin 2022 » : les résultats doivent être obtenus avant fin 2022.")
         count = P.parse_count(text)
         if count:
             up["agents_count"] = count
