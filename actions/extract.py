@@ -17,14 +17,11 @@ from assistant.text import fold
 from assistant.eligibility import inputs as I
 from assistant.eligibility import knowledge as K
 from assistant.reading import answers as A
+from assistant.reading import forms as F
 from assistant.reading import names as N
 from assistant.reading import parsing as P
 from .engine import BOOL_SLOTS
 
-_SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
-                          r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
-                          r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
-                          r"|\ble maire (?:porte|soutient|pilote|a valide|est favorable)")
 _INSEE = re.compile(r"^\d[\dAB]\d{3}$")
 _CODE_IN_TEXT = re.compile(r"\b(\d[\dAB]\d{3}|\d{9}|\d{14})\b")
 _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|oui|non|ok|donc|en fait|c est|c'est|"
@@ -283,7 +280,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             value = True if intent == "affirm" else False if intent == "deny" else None
         if value is not None:
             up[pending] = value
-    if "decision_level_sponsor" not in up and text and _SPONSOR_YES.search(folded) \
+    if "decision_level_sponsor" not in up and text and F.sponsor_stated(text) \
             and slots.get("decision_level_sponsor") is not True:
         up["decision_level_sponsor"] = True
 
