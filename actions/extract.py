@@ -29,6 +29,8 @@ _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|ou
                      re.IGNORECASE)
 _WHICH_ONE = re.compile(r"^(?:celle|celui|la commune|le)\s+(?:du|de la|de l'|de l’|des|de|d'|dans le|dans la|dans l'|en)\s*",
                         re.IGNORECASE)   # "celle du Rhône" -> "Rhône"
+_PLACE_PREP = re.compile(r"^(?:dans|a|à|en|au|aux|sur|vers)\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:le|la|les|l'|l’)\s*", re.IGNORECASE)
 _ORDINALS = {"premiere": 0, "premier": 0, "1ere": 0, "1re": 0, "deuxieme": 1, "seconde": 1, "2e": 1, "2eme": 1,
              "troisieme": 2, "3e": 2, "3eme": 2, "quatrieme": 3, "4e": 3, "cinquieme": 4, "5e": 4,
              "derniere": -1}
@@ -82,8 +84,12 @@ def _department(text: str, message: dict, pending: str | None, referential) -> t
     """(Department or None, explicit): from entities, "dans le Rhône", "(69)", or the whole answer."""
     spans = _entity_values(message, "department") + P.department_spans(text)
     if pending == "department":
-        spans.append(_clean_answer(text))
-        spans.append(_WHICH_ONE.sub("", _clean_answer(text)))
+        answer = _clean_answer(text)
+        spans.append(answer)
+        spans.append(_WHICH_ONE.sub("", answer))
+        # "dans le 93", "à la Réunion", "en Savoie": the place after a bare preposition
+        place = _PLACE_PREP.sub("", answer)
+        spans += [place, _ARTICLE.sub("", place)]
     for span in spans:
         dep = referential.department(span)
         if dep is not None:
@@ -224,6 +230,16 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
                 break
             if result.status == "ambiguous" and ambiguous is None:
                 ambiguous = q
+        inside = dep is not None and reading is not None and any(
+            fold(dep.name) in m.key and m.key != fold(dep.name) for m in mentions)
+        if found is None and ambiguous is None and inside:
+            # "Pays de la Loire", "Tours Métropole Val de Loire": the département read inside the
+            # name (the trained entity "Loire") is part of it, not where the collectivity is
+            for q in dict.fromkeys(m.query for m in mentions):
+                result = referential.lookup(q)
+                if result.status == "found":
+                    found, dep, dep_explicit = result.match, None, False
+                    break
     if chosen is not None:
         up["collectivity"] = canonical_from_candidate(chosen)
         up["department"] = None
@@ -327,7 +343,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             plain_answer = P.looks_like_words(text) and P.parse_yes_no(text) is None and not taken
             if plain_answer or (P.looks_like_project(text) and (words >= 4 or not taken)):
                 up["description"] = P.project_text(text)
-        elif P.looks_like_project(text) and words >= 4 and intent in ("inform", "", "nlu_fallback"):
+        elif P.describes_project(text) and words >= 4 and intent in ("inform", "", "nlu_fallback"):
             current = slots.get("description")
             if not current or P.is_correction(text):
                 up["description"] = P.project_text(text)

@@ -87,13 +87,18 @@ class Bot:
 
 
 def verdict_in(msgs: list[dict]) -> dict | None:
-    """The last assessment a reply carries (the verdict message's custom payload), or None."""
+    """The last assessment a reply carries (the verdict message's custom payload, or the what-if
+    answer's), or None."""
     found = None
     for m in msgs:
         custom = m.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("assessment"), dict):
-            a = custom["assessment"]
-            if a.get("eligibility"):
+        if not isinstance(custom, dict):
+            continue
+        # a what-if answers {"what_if": {"changes", "assessment"}} (actions/actions.py what_if): its
+        # assessment is the verdict under the hypothesis, the first one stays in the slot
+        what_if = custom.get("what_if")
+        for a in (custom.get("assessment"), what_if.get("assessment") if isinstance(what_if, dict) else None):
+            if isinstance(a, dict) and a.get("eligibility"):
                 found = a
     return found
 

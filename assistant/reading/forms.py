@@ -35,9 +35,9 @@ _WH_END = re.compile(r"\b(?:quoi|quand|qui|combien|comment|ou ca|lequel|laquelle
 _WHAT_IF = re.compile(
     r"^(?:(?:et|mais|bon|ok|alors|d accord|merci|super|tres bien|parfait)\s+)*"
     r"(?:si\b|s il\b|s ils\b|avec\b|sans\b|en cas d|dans le cas ou|imaginons|supposons|admettons|mettons|"
-    r"a supposer|et pour un budget|et pour)")
+    r"a supposer|et pour (?:un budget|une? (?:commune|ville|collectivite|population|structure)|\d|moins|plus))")
 _NEW_PROJECT = re.compile(r"\b(?:autre projet|second projet|deuxieme projet|nouveau projet|autre idee|"
-                          r"deuxieme idee|seconde idee|un autre|une autre)\b")
+                          r"deuxieme idee|seconde idee|un autre|une autre|(?:aussi|egalement) (?:un|une) (?:projet|idee))\b")
 _ADDITION = re.compile(r"\b(?:aussi|egalement|en plus|de plus)\b")
 
 # Population what-if: "si on dépassait les 5 000 habitants", "avec 3 000 habitants".
@@ -75,8 +75,10 @@ def is_new_project(text: str) -> bool:
     est…" corrects the first; "on voudrait aussi former les agents" adds to it (extract.py appends).
     """
     t = fold((text or "")[:300])
-    if not P.looks_like_project(text) or len(t.split()) < 4 or P.is_correction(text) or is_what_if(text):
+    if not P.describes_project(text) or len(t.split()) < 4 or P.is_correction(text) or is_what_if(text):
         return False
+    if sponsor_stated(text) or yes_no_corrections(text, None):
+        return False        # "j'ai eu la réponse : oui, le maire porte le projet" answers the first one
     if _NEW_PROJECT.search(t) or re.match(r"(?:et|et puis|sinon|autre chose)\b", t):
         return True
     return not _ADDITION.search(t)

@@ -248,8 +248,26 @@ def _read_date(text: str, today: dt.date | None, bare_year: bool,
     return None, False
 
 
+_WORD_BEFORE_YEAR = re.compile(r"\b([a-z]{4,10}) (?=(?:19|20)\d\d\b)")
+
+
+def _month_typos(t: str) -> str:
+    """A misspelt month before a year ("septembr 2022", "octobe 2022") -> the month (rapidfuzz ratio
+    >= 80 against the full month names; our reading: only before a year, where a month is expected)."""
+    from rapidfuzz import fuzz, process
+
+    def fix(m: re.Match) -> str:
+        word = m.group(1)
+        if word in MONTHS:
+            return m.group(0)
+        best = process.extractOne(word, _FULL_MONTHS, scorer=fuzz.ratio, score_cutoff=80)
+        return f"{best[0]} " if best else m.group(0)
+    return _WORD_BEFORE_YEAR.sub(fix, t)
+
+
 def _read_dated(t: str) -> str | None:
     """The dates written with their year (folded text); ValueError for an impossible one."""
+    t = _month_typos(t)
     m = re.search(r"\b(?P<y>(?:19|20)\d\d) (?P<m>\d{1,2}) (?P<d>\d{1,2})\b", t)     # ISO 2022-06-15
     if m:
         return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat()
@@ -599,6 +617,13 @@ def project_text(text: str) -> str:
 def looks_like_project(text: str) -> bool:
     """True when the text talks about a project (used to take it as the description)."""
     t = fold((text or "")[:MAX_TEXT])
+    return len(t.split()) >= 2 and bool(_PROJECT_WORDS.search(t))
+
+
+def describes_project(text: str) -> bool:
+    """True when the text says what the project is, not only that there is one: "en fait le projet
+    coûte 35 000 €" or "le maire porte le projet" name no project (the word "projet" alone)."""
+    t = re.sub(r"\bprojets?\b", " ", fold((text or "")[:MAX_TEXT]))
     return len(t.split()) >= 2 and bool(_PROJECT_WORDS.search(t))
 
 

@@ -75,3 +75,21 @@ def test_yes_no_corrections_outside_their_question():
 ])
 def test_sponsor_stated(text, stated):
     assert F.sponsor_stated(text) is stated
+
+
+@pytest.mark.parametrize("text, new", [
+    ("Et pour équiper l'accueil d'une borne de paiement, ça passe ?", True),   # "et pour" + a project
+    ("Nous avons également un projet de portail famille, est-il éligible ?", True),
+    ("Finalement le président soutient le projet.", False),                   # an answer, not a project
+    ("en fait le projet coûte 28 000 €", False),
+])
+def test_second_projects_asked_as_questions(text, new):
+    assert F.is_new_project(text) is new
+    if new:
+        assert not F.is_what_if(text)
+
+
+def test_what_if_with_et_pour_needs_a_figure_or_a_kind_of_collectivity():
+    assert F.is_what_if("et pour 25 000 € ?")
+    assert F.is_what_if("et pour une commune de 6 000 habitants ?")
+    assert not F.is_what_if("et pour dématérialiser l'état civil ?")

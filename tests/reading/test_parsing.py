@@ -224,3 +224,15 @@ def test_date_needs_year_only_for_year_less_dates():
     assert not P.date_needs_year("le 30 novembre", today=today, window=WINDOW)
     assert not P.date_needs_year("12 000 €", today=today, window=WINDOW)
     assert not P.date_needs_year("le 30 juin", today=today)                 # no window: old reading
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("en novambre 2022", "2022-11-30"),
+    ("vers juillett 2022", "2022-07-31"),
+    ("decembr 2021", "2021-12-31"),
+    ("fevrie 2022", "2022-02-28"),
+    ("pour l'annee 2022", "2022-12-31"),        # "annee" is no month
+    ("la mairie 2022", None),                  # nor "mairie"
+])
+def test_a_misspelt_month_before_a_year(text, expected):
+    assert P.parse_date(text) == expected
