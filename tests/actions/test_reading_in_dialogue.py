@@ -135,3 +135,18 @@ def test_a_guessed_year_after_the_deadline_asks_for_the_year(conversation):
     assert (conversation.slots.get("assessment") or {}).get("eligibility") != "not_eligible"
     conversation.say("juin 2022")
     assert conversation.slots["results_date"] == "2022-06-30"
+
+
+def test_homonyms_answered_with_a_preposition(conversation):
+    conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
+    conversation.say("dans le 77")
+    assert conversation.slots["assessment"]["collectivity"]["code"] == "77404"
+
+
+def test_a_departement_inside_the_name_is_no_filter(conversation):
+    conversation.say("on veut former nos agents au numérique")
+    assert conversation.slots["pending_question"] == "collectivity"
+    # the trained entity reads "Loire" as a département: it is part of the région's name
+    conversation.say("la région Pays de la Loire", entities=[{"entity": "department", "value": "Loire"}])
+    assert conversation.slots["collectivity"] == "région Pays de la Loire"
+    assert conversation.slots["assessment"]["collectivity"]["type"] == "region"
