@@ -42,12 +42,14 @@ _ADDITION = re.compile(r"\b(?:aussi|egalement|en plus|de plus)\b")
 
 # Population what-if: "si on dépassait les 5 000 habitants", "avec 3 000 habitants".
 _POPULATION = re.compile(r"(?P<which>plus de|depass\w*|au dessus de|moins de|en dessous de|sous la barre des|"
-                         r"franchi\w*|sous|au dela de|pass\w* (?=le cap|la barre|le seuil))?\s*(?:les |la barre des |le seuil des |le cap des )?(?P<n>\d[\d ]{0,9}|\w+ mille)\s*habitants?")
+                         r"franchi\w*|sous|au dela de|pass\w* (?=le cap|la barre|le seuil))?\s*(?:les |la barre des |le seuil des |le cap des )?(?P<n>\d[\d ]{0,9}|\w+ mille)\s*(?:habitants?|hab)\b")
 
 # Late yes/no corrections (outside the question they answer).
 _SPONSOR_NO = re.compile(r"\b(?:(?:n est|ne sera|n a ete)\s+)?pas (?:porte|soutenu|valide|vote|pilote|decide|appuye)"
                          r"(?: par| au niveau)|\bpersonne ne porte\b|\bsans (?:portage|soutien) (?:du|de l|des|de la)"
-                         r"|\ble maire ne (?:porte|soutient|suit) pas\b")
+                         r"|\ble maire ne (?:porte|soutient|suit) pas\b"
+                         r"|\b(?:le |la )?(?:maire|president\w*|executif|direction|conseil)\s+ne\s+(?:porte|soutien|suiv|suit|valid|vot)\w*"
+                         r"(?:\s+\w+)?\s+pas\b")   # "si le maire ne portait finalement pas le projet"
 _FUNDED_NO = re.compile(r"\bfinanc\w* (?:aussi|egalement|en partie|surtout|principalement|par|grace) .{0,40}"
                         r"\b(?:etat|europe\w*|entreprises?|cotisations?|dons?|mecenat|adherents?|membres|prive\w*|"
                         r"usagers|billetterie|ventes?)\b|\b(?:on vit|nous vivons|on vit surtout) (?:de|des|grace)")

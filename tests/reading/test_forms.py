@@ -93,3 +93,11 @@ def test_what_if_with_et_pour_needs_a_figure_or_a_kind_of_collectivity():
     assert F.is_what_if("et pour 25 000 € ?")
     assert F.is_what_if("et pour une commune de 6 000 habitants ?")
     assert not F.is_what_if("et pour dématérialiser l'état civil ?")
+
+
+def test_what_if_hypotheses_of_a_sponsor_and_of_a_population_in_short():
+    assert F.yes_no_corrections("et si le président ne validait finalement pas le projet ?", None) == \
+        {"decision_level_sponsor": False}
+    assert F.yes_no_corrections("et si le conseil ne votait pas ?", None) == {"decision_level_sponsor": False}
+    assert F.population_hypothesis("et si on passait sous 3 500 hab ?") == (3499, "moins de 3\u202f500 habitants")
+    assert F.population_hypothesis("et si on était 6 000 habitués ?") == (None, None)
