@@ -416,8 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="fitn7-eval-") as tmp:
             print("Starting the stack (action server + Rasa server, SQLite in a temporary directory)…", flush=True)
             t0 = time.monotonic()
+            # loading the model took over 5 minutes on the shared 2-core machine: 15 allowed
             with running_stack(tmp, web=False, model=args.model, memory_tracker=args.memory_tracker,
-                               env={"FITN7_NO_WARMUP": "0"}) as stack:
+                               env={"FITN7_NO_WARMUP": "0"}, timeout=900) as stack:
                 print(f"Stack up in {time.monotonic() - t0:.0f} s: {stack.rasa_url}", flush=True)
                 return run(stack.rasa_url, args)
     except StackError as exc:
