@@ -346,7 +346,7 @@ def what_if(dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict, pre
     population, population_words = U.population_hypothesis(text)
     if population is not None:
         changes.pop("agents_count", None)          # "5 000 habitants" is no count of agents
-    if "description" not in changes and not changes and population is None and looks_like_project(text):
+    if "description" not in changes and not changes and population is None and P.describes_project(text):
         changes["description"] = P.project_text(text)
     if not changes and population is None:
         dispatcher.utter_message(text=render.WHAT_IF_NOTHING)

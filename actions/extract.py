@@ -6,22 +6,22 @@ question, and French notes for the user (e.g. a name not found). No eligibility 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.text import fold
 
 from assistant.eligibility import inputs as I
+from assistant.eligibility import knowledge as K
 from assistant.reading import answers as A
+from assistant.reading import forms as F
 from assistant.reading import names as N
 from assistant.reading import parsing as P
 from .engine import BOOL_SLOTS
 
-_SPONSOR_YES = re.compile(r"\b(?:porte|soutenu|valide|vote|decide|pilote|initie|voulu|appuye) par (?:le |la |l |les |notre )?"
-                          r"(?:maire|president|presidente|executif|conseil|elus?|bureau|dgs|direction|assemblee|adjoint)"
-                          r"|\bdeliber|\ble conseil (?:municipal|communautaire|departemental|regional) a (?:vote|valide|adopte)"
-                          r"|\ble maire (?:porte|soutient|pilote|a valide|est favorable)")
 _INSEE = re.compile(r"^\d[\dAB]\d{3}$")
 _CODE_IN_TEXT = re.compile(r"\b(\d[\dAB]\d{3}|\d{9}|\d{14})\b")
 _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|oui|non|ok|donc|en fait|c est|c'est|"
@@ -29,6 +29,8 @@ _FILLER = re.compile(r"^(?:(?:bonjour|bonsoir|salut|alors|euh|ben|bah|eh bien|ou
                      re.IGNORECASE)
 _WHICH_ONE = re.compile(r"^(?:celle|celui|la commune|le)\s+(?:du|de la|de l'|de l’|des|de|d'|dans le|dans la|dans l'|en)\s*",
                         re.IGNORECASE)   # "celle du Rhône" -> "Rhône"
+_PLACE_PREP = re.compile(r"^(?:dans|a|à|en|au|aux|sur|vers)\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:le|la|les|l'|l’)\s*", re.IGNORECASE)
 _ORDINALS = {"premiere": 0, "premier": 0, "1ere": 0, "1re": 0, "deuxieme": 1, "seconde": 1, "2e": 1, "2eme": 1,
              "troisieme": 2, "3e": 2, "3eme": 2, "quatrieme": 3, "4e": 3, "cinquieme": 4, "5e": 4,
              "derniere": -1}
@@ -82,8 +84,12 @@ def _department(text: str, message: dict, pending: str | None, referential) -> t
     """(Department or None, explicit): from entities, "dans le Rhône", "(69)", or the whole answer."""
     spans = _entity_values(message, "department") + P.department_spans(text)
     if pending == "department":
-        spans.append(_clean_answer(text))
-        spans.append(_WHICH_ONE.sub("", _clean_answer(text)))
+        answer = _clean_answer(text)
+        spans.append(answer)
+        spans.append(_WHICH_ONE.sub("", answer))
+        # "dans le 93", "à la Réunion", "en Savoie": the place after a bare preposition
+        place = _PLACE_PREP.sub("", answer)
+        spans += [place, _ARTICLE.sub("", place)]
     for span in spans:
         dep = referential.department(span)
         if dep is not None:
@@ -138,6 +144,13 @@ def _suggest(ex: Extraction, reading) -> None:
     names = " ou ".join(f"« {s['title']} »" for s in ex.suggestions)
     ex.notes.append(f"Je ne trouve pas « {(reading.unmatched or '').strip()[:80]} » dans le référentiel des "
                     f"collectivités. Vouliez-vous dire {names} ?")
+
+
+@lru_cache(maxsize=1)
+def guichet_window() -> tuple[dt.date, dt.date]:
+    """(opening, results deadline) of knowledge/rules.yml: dates without a year are read within it."""
+    g = K.load_cached("rules.yml")["guichet"]
+    return g["opening_date"], g["results_deadline"]
 
 
 def _is_place_filter(mention, pending, dep) -> bool:
@@ -217,6 +230,16 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
                 break
             if result.status == "ambiguous" and ambiguous is None:
                 ambiguous = q
+        inside = dep is not None and reading is not None and any(
+            fold(dep.name) in m.key and m.key != fold(dep.name) for m in mentions)
+        if found is None and ambiguous is None and inside:
+            # "Pays de la Loire", "Tours Métropole Val de Loire": the département read inside the
+            # name (the trained entity "Loire") is part of it, not where the collectivity is
+            for q in dict.fromkeys(m.query for m in mentions):
+                result = referential.lookup(q)
+                if result.status == "found":
+                    found, dep, dep_explicit = result.match, None, False
+                    break
     if chosen is not None:
         up["collectivity"] = canonical_from_candidate(chosen)
         up["department"] = None
@@ -273,7 +296,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             value = True if intent == "affirm" else False if intent == "deny" else None
         if value is not None:
             up[pending] = value
-    if "decision_level_sponsor" not in up and text and _SPONSOR_YES.search(folded) \
+    if "decision_level_sponsor" not in up and text and F.sponsor_stated(text) \
             and slots.get("decision_level_sponsor") is not True:
         up["decision_level_sponsor"] = True
 
@@ -289,9 +312,14 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
                 up["budget_eur"] = float(sum(e["amount_eur"] for e in expenses))
         elif amounts:
             up["budget_eur"] = amounts[0][0]
-        date = P.parse_date(text, bare_year=(pending == "results_date"))
+        window = guichet_window()
+        date = P.parse_date(text, bare_year=(pending == "results_date"), window=window)
         if date:
             up["results_date"] = date
+        elif pending == "results_date" and P.date_needs_year(text, window=window):
+            # a date without a year whose guessed year would decide a "not eligible": asked
+            ex.notes.append("De quelle année s'agit-il ? Donnez la date avec l'année, par exemple "
+                            "« juin 2022 » : les résultats doivent être obtenus avant fin 2022.")
         count = P.parse_count(text)
         if count:
             up["agents_count"] = count
@@ -315,7 +343,7 @@ def extract(message: dict, pending: str | None, slots: dict[str, Any], referenti
             plain_answer = P.looks_like_words(text) and P.parse_yes_no(text) is None and not taken
             if plain_answer or (P.looks_like_project(text) and (words >= 4 or not taken)):
                 up["description"] = P.project_text(text)
-        elif P.looks_like_project(text) and words >= 4 and intent in ("inform", "", "nlu_fallback"):
+        elif P.describes_project(text) and words >= 4 and intent in ("inform", "", "nlu_fallback"):
             current = slots.get("description")
             if not current or P.is_correction(text):
                 up["description"] = P.project_text(text)

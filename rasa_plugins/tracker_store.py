@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 1000
 DEFAULT_CACHE_TTL = 24 * 3600
+SQLITE_POOL_SIZE = 8      # connections kept (as many again may be opened when all are in use)
 
 
 def _busy_timeout() -> float:
@@ -89,9 +90,14 @@ def _define_store() -> type:
                            .where(table.c.sender_id == sa.bindparam("sender_id")))
             if self.engine.dialect.name == "sqlite":
                 # Rasa's engine opens a new SQLite connection per query (SQLAlchemy 1.4's NullPool
-                # for files): one pooled connection instead (Rasa runs in one thread), with WAL
+                # for files): pooled connections instead, with WAL. A QueuePool lends each
+                # connection to one worker thread at a time; SingletonThreadPool (one connection
+                # per thread, at most 5 kept, the others closed while possibly in use) crashed
+                # libsqlite3 with several conversations at once (issue 11's evaluation).
                 self.engine.dispose()
-                self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.SingletonThreadPool,
+                self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.QueuePool,
+                                               pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE,
+                                               pool_timeout=_busy_timeout() * 3,
                                                connect_args={"timeout": _busy_timeout(),
                                                              "check_same_thread": False})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -87,13 +87,18 @@ class Bot:
 
 
 def verdict_in(msgs: list[dict]) -> dict | None:
-    """The last assessment a reply carries (the verdict message's custom payload), or None."""
+    """The last assessment a reply carries (the verdict message's custom payload, or the what-if
+    answer's), or None."""
     found = None
     for m in msgs:
         custom = m.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("assessment"), dict):
-            a = custom["assessment"]
-            if a.get("eligibility"):
+        if not isinstance(custom, dict):
+            continue
+        # a what-if answers {"what_if": {"changes", "assessment"}} (actions/actions.py what_if): its
+        # assessment is the verdict under the hypothesis, the first one stays in the slot
+        what_if = custom.get("what_if")
+        for a in (custom.get("assessment"), what_if.get("assessment") if isinstance(what_if, dict) else None):
+            if isinstance(a, dict) and a.get("eligibility"):
                 found = a
     return found
 
@@ -411,8 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="fitn7-eval-") as tmp:
             print("Starting the stack (action server + Rasa server, SQLite in a temporary directory)…", flush=True)
             t0 = time.monotonic()
+            # loading the model took over 5 minutes on the shared 2-core machine: 15 allowed
             with running_stack(tmp, web=False, model=args.model, memory_tracker=args.memory_tracker,
-                               env={"FITN7_NO_WARMUP": "0"}) as stack:
+                               env={"FITN7_NO_WARMUP": "0"}, timeout=900) as stack:
                 print(f"Stack up in {time.monotonic() - t0:.0f} s: {stack.rasa_url}", flush=True)
                 return run(stack.rasa_url, args)
     except StackError as exc:

@@ -43,6 +43,10 @@ _NO = re.compile(rf"^{_FILLER}(?:{_NO_WORDS})\b")
 
 _DONT_KNOW = re.compile(
     r"\b(?:je (?:ne )?sais pas|j sais pas|jsais pas|jsp|sais pas|je ne sais|on (?:ne )?sait pas|ne sait pas|nsp|"
+    r"(?:je |j |j)?(?:ne )?(?:sais|sai|sait) pa|"           # SMS and typos: "je sais pa", "jsai pa"
+    r"(?:pas|plus) en mesure de (?:vous |te )?(?:repondre|le dire|le savoir|dire)|"
+    r"(?:doit|doivent|devra|devront) (?:encore |d abord )?(?:etre )?(?:soumis|presente|examine|discute|"
+    r"arbitre|debattu)e?s?|"
     r"aucune idee|pas d idee|aucune visibilite|je n en sais rien|j en sais rien|"
     r"je (?:ne )?suis pas (?:sur|sure|certain|certaine)|pas (?:sur|sure|certain|certaine)\b|"
     r"(?:pas|rien n est|ce n est pas|c est pas) (?:encore )?(?:decide|defini|fixe|tranche|arrete|determine|"

@@ -165,11 +165,22 @@ def key_of(name: str) -> str:
 _EPCI_FORMS = {"cc": "communaute de communes", "ca": "communaute d agglomeration", "cu": "communaute urbaine"}
 
 
+_SELF_NAMED = re.compile(r"\b(?:metropole|communaute|agglomeration|agglo)\b")
+
+
 def expand_epci(key: str) -> list[str]:
-    """"cc du pays flechois" -> ["communaute de communes du pays flechois"]: the legal form in full."""
+    """"cc du pays flechois" -> ["communaute de communes du pays flechois"]: the legal form in full.
+
+    A name that says what it is without its legal form ("CU Le Mans Métropole", "CA Lannion-Trégor
+    Communauté") is also written without it: "le mans metropole" (longer than the commune "Le Mans",
+    so the longest match still takes the EPCI)."""
     first, _, rest = key.partition(" ")
     if first in _EPCI_FORMS and rest:
-        return [f"{_EPCI_FORMS[first]} {rest}"]
+        out = [f"{_EPCI_FORMS[first]} {rest}"]
+        bare = re.sub(r"^(?:du|de la|de l|des|d)\s+", "", rest)
+        if len(bare.split()) >= 2 and _SELF_NAMED.search(bare):
+            out.append(bare)
+        return out
     return []
 
 

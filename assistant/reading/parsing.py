@@ -174,79 +174,146 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def parse_date(text: str, today: dt.date | None = None, bare_year: bool = False) -> str | None:
+def guichet_reference(today: dt.date, window: tuple[dt.date, dt.date] | None) -> dt.date:
+    """The day a date said without a year is read from (our interpretation, silent text).
+
+    The guichet runs from its opening (25 January 2021) to the results deadline (31 December 2022):
+    source text, "Quelle procédure de candidature des collectivités ?" ("Date d'ouverture du guichet :
+    25 janvier 2021") and "Quels critères d'éligibilité ?" ("résultats tangibles avant fin 2022").
+    A user who says "30 juin" or "septembre prochain" speaks of that calendar: inside the window the
+    date is read from today; outside it (before the opening, or after the deadline, as on this
+    development machine in 2026) from the opening day, never from a today that lies outside it.
+    """
+    if window is None:
+        return today
+    opening, deadline = window
+    return today if opening <= today <= deadline else opening
+
+
+def parse_date(text: str, today: dt.date | None = None, bare_year: bool = False,
+               window: tuple[dt.date, dt.date] | None = None) -> str | None:
     """The date a result is expected, as an ISO string (a month or a period gives its last day).
 
     "juin 2022" -> 2022-06-30, "fin 2022" -> 2022-12-31, "15/06/2022" -> 2022-06-15,
     "mi-2022" -> 2022-06-30, "dans 6 mois" -> today + 6 months. A lone year ("2022") counts only
     after "en", "d'ici", "avant", "pour", or with bare_year=True (the question asked was the date).
+
+    window=(opening, results deadline): a date without a year ("30 juin", "septembre prochain",
+    "dans 6 mois", "l'année prochaine") is read within the guichet's calendar (guichet_reference);
+    when that reading still falls after the deadline, the year was guessed and would decide a
+    "not eligible": None is returned (date_needs_year says so, the dialogue asks for the year).
     """
+    iso, guessed = _read_date(text, today, bare_year, window)
+    if iso and guessed and window is not None and iso > window[1].isoformat():
+        return None
+    return iso
+
+
+def date_needs_year(text: str, today: dt.date | None = None,
+                    window: tuple[dt.date, dt.date] | None = None) -> bool:
+    """A date without a year that, read within the guichet's calendar, lands after the deadline."""
+    if window is None:
+        return False
+    iso, guessed = _read_date(text, today, True, window)
+    return bool(iso and guessed and iso > window[1].isoformat())
+
+
+def _read_date(text: str, today: dt.date | None, bare_year: bool,
+               window: tuple[dt.date, dt.date] | None) -> tuple[str | None, bool]:
+    """(ISO date or None, True when no year was written: the year was deduced from `today`)."""
     t = fold((text or "")[:MAX_TEXT])
     today = today or dt.date.today()
     try:
-        m = re.search(r"\b(?P<y>(?:19|20)\d\d) (?P<m>\d{1,2}) (?P<d>\d{1,2})\b", t)     # ISO 2022-06-15
-        if m:
-            return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat()
-        m = re.search(r"\b(?P<d>\d{1,2}) (?P<m>\d{1,2}) " + _YEAR + r"\b", t)         # 15/06/2022
-        if m and not re.search(r"\d \d{3}\b", t[m.start():m.end() + 4]):
-            return dt.date(_year(m["year"]), int(m["m"]), int(m["d"])).isoformat()
-        m = re.search(r"\b(?P<d>\d{1,2}|1er|premier) (?P<mon>" + _MONTH_RE + r") " + _YEAR + r"\b", t)
-        if m:
-            day = 1 if m["d"] in ("1er", "premier") else int(m["d"])
-            return dt.date(_year(m["year"]), MONTHS[m["mon"]], day).isoformat()
-        m = re.search(r"\b(?P<mon>" + _MONTH_RE + r") (?:de l annee )?" + _YEAR + r"\b", t)
-        if m:
-            return _end_of_month(_year(m["year"]), MONTHS[m["mon"]]).isoformat()
-        m = re.search(r"\b(?P<m>\d{1,2}) (?P<year>(?:19|20)\d\d)\b", t)                # 06/2022
-        if m and 1 <= int(m["m"]) <= 12:
-            return _end_of_month(int(m["year"]), int(m["m"])).isoformat()
-        m = re.search(r"\b(?:(?P<q>premier|1er|deuxieme|second|2e|2eme|troisieme|3e|3eme|quatrieme|4e|4eme|dernier) "
-                      r"(?P<kind>trimestre|semestre)|(?P<t>t[1-4]|s[12])) (?:de l annee )?" + _YEAR + r"\b", t)
-        if m:
-            year = _year(m["year"])
-            if m["t"]:
-                n, kind = int(m["t"][1]), "trimestre" if m["t"][0] == "t" else "semestre"
-            else:
-                n = {"premier": 1, "1er": 1, "deuxieme": 2, "second": 2, "2e": 2, "2eme": 2,
-                     "troisieme": 3, "3e": 3, "3eme": 3, "quatrieme": 4, "4e": 4, "4eme": 4}.get(m["q"])
-                kind = m["kind"]
-                if m["q"] == "dernier":
-                    n = 4 if kind == "trimestre" else 2
-            month = n * 3 if kind == "trimestre" else n * 6
-            return _end_of_month(year, min(month, 12)).isoformat()
-        m = re.search(r"\b(?:(?P<w>fin|debut|mi|milieu|courant|printemps|ete|automne|hiver)"
-                      r"(?: de l annee| d annee| de l| du| de)? )" + _YEAR + r"\b", t)
-        if m:
-            year, w = _year(m["year"]), m["w"]
-            if w in ("fin",):
-                return dt.date(year, 12, 31).isoformat()
-            if w == "debut":
-                return dt.date(year, 3, 31).isoformat()
-            if w in ("mi", "milieu"):
-                return dt.date(year, 6, 30).isoformat()
-            if w == "courant":
-                return dt.date(year, 12, 31).isoformat()
-            if w == "hiver":
-                return dt.date(year + 1, 3, 20).isoformat()
-            month, day = _SEASONS[w]
-            return dt.date(year, month, day).isoformat()
+        found = _read_dated(t)
+        if found is not None:
+            return found, False
+        reference = guichet_reference(today, window)
         m = re.search(r"\b(?:dans|d ici|sous) (?P<n>\d+|[a-z]+) (?P<u>mois|ans?|annees?|semaines?)\b", t)
         if m:
             n = int(m["n"]) if m["n"].isdigit() else words_to_number(m["n"])
             if n:
                 if m["u"] == "mois":
-                    return _add_months(today, n).isoformat()
+                    return _add_months(reference, n).isoformat(), True
                 if m["u"].startswith("semaine"):
-                    return (today + dt.timedelta(weeks=n)).isoformat()
-                return _add_months(today, 12 * n).isoformat()
-        found = _date_without_year(t, today)
+                    return (reference + dt.timedelta(weeks=n)).isoformat(), True
+                return _add_months(reference, 12 * n).isoformat(), True
+        found = _date_without_year(t, reference)
         if found:
-            return found
+            return found, True
         m = re.search(r"\b(?:(?P<pre>en|d ici|avant|pour|courant|des|au cours de l annee|annee) )?(?P<year>(?:19|20)\d\d)\b", t)
         if m and (m["pre"] or bare_year) and not re.search(r"\d \d{3}", t[max(0, m.start() - 4):m.end()]):
-            return dt.date(int(m["year"]), 12, 31).isoformat()
+            return dt.date(int(m["year"]), 12, 31).isoformat(), False
     except ValueError:   # 31/02/2022 and the like
-        return None
+        return None, False
+    return None, False
+
+
+_WORD_BEFORE_YEAR = re.compile(r"\b([a-z]{4,10}) (?=(?:19|20)\d\d\b)")
+
+
+def _month_typos(t: str) -> str:
+    """A misspelt month before a year ("septembr 2022", "octobe 2022") -> the month (rapidfuzz ratio
+    >= 80 against the full month names; our reading: only before a year, where a month is expected)."""
+    from rapidfuzz import fuzz, process
+
+    def fix(m: re.Match) -> str:
+        word = m.group(1)
+        if word in MONTHS:
+            return m.group(0)
+        best = process.extractOne(word, _FULL_MONTHS, scorer=fuzz.ratio, score_cutoff=80)
+        return f"{best[0]} " if best else m.group(0)
+    return _WORD_BEFORE_YEAR.sub(fix, t)
+
+
+def _read_dated(t: str) -> str | None:
+    """The dates written with their year (folded text); ValueError for an impossible one."""
+    t = _month_typos(t)
+    m = re.search(r"\b(?P<y>(?:19|20)\d\d) (?P<m>\d{1,2}) (?P<d>\d{1,2})\b", t)     # ISO 2022-06-15
+    if m:
+        return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat()
+    m = re.search(r"\b(?P<d>\d{1,2}) (?P<m>\d{1,2}) " + _YEAR + r"\b", t)         # 15/06/2022
+    if m and not re.search(r"\d \d{3}\b", t[m.start():m.end() + 4]):
+        return dt.date(_year(m["year"]), int(m["m"]), int(m["d"])).isoformat()
+    m = re.search(r"\b(?P<d>\d{1,2}|1er|premier) (?P<mon>" + _MONTH_RE + r") " + _YEAR + r"\b", t)
+    if m:
+        day = 1 if m["d"] in ("1er", "premier") else int(m["d"])
+        return dt.date(_year(m["year"]), MONTHS[m["mon"]], day).isoformat()
+    m = re.search(r"\b(?P<mon>" + _MONTH_RE + r") (?:de l annee )?" + _YEAR + r"\b", t)
+    if m:
+        return _end_of_month(_year(m["year"]), MONTHS[m["mon"]]).isoformat()
+    m = re.search(r"\b(?P<m>\d{1,2}) (?P<year>(?:19|20)\d\d)\b", t)                # 06/2022
+    if m and 1 <= int(m["m"]) <= 12:
+        return _end_of_month(int(m["year"]), int(m["m"])).isoformat()
+    m = re.search(r"\b(?:(?P<q>premier|1er|deuxieme|second|2e|2eme|troisieme|3e|3eme|quatrieme|4e|4eme|dernier) "
+                  r"(?P<kind>trimestre|semestre)|(?P<t>t[1-4]|s[12])) (?:de l annee )?" + _YEAR + r"\b", t)
+    if m:
+        year = _year(m["year"])
+        if m["t"]:
+            n, kind = int(m["t"][1]), "trimestre" if m["t"][0] == "t" else "semestre"
+        else:
+            n = {"premier": 1, "1er": 1, "deuxieme": 2, "second": 2, "2e": 2, "2eme": 2,
+                 "troisieme": 3, "3e": 3, "3eme": 3, "quatrieme": 4, "4e": 4, "4eme": 4}.get(m["q"])
+            kind = m["kind"]
+            if m["q"] == "dernier":
+                n = 4 if kind == "trimestre" else 2
+        month = n * 3 if kind == "trimestre" else n * 6
+        return _end_of_month(year, min(month, 12)).isoformat()
+    m = re.search(r"\b(?:(?P<w>fin|debut|mi|milieu|courant|printemps|ete|automne|hiver)"
+                  r"(?: de l annee| d annee| de l| du| de)? )" + _YEAR + r"\b", t)
+    if m:
+        year, w = _year(m["year"]), m["w"]
+        if w in ("fin",):
+            return dt.date(year, 12, 31).isoformat()
+        if w == "debut":
+            return dt.date(year, 3, 31).isoformat()
+        if w in ("mi", "milieu"):
+            return dt.date(year, 6, 30).isoformat()
+        if w == "courant":
+            return dt.date(year, 12, 31).isoformat()
+        if w == "hiver":
+            return dt.date(year + 1, 3, 20).isoformat()
+        month, day = _SEASONS[w]
+        return dt.date(year, month, day).isoformat()
     return None
 
 
@@ -550,6 +617,13 @@ def project_text(text: str) -> str:
 def looks_like_project(text: str) -> bool:
     """True when the text talks about a project (used to take it as the description)."""
     t = fold((text or "")[:MAX_TEXT])
+    return len(t.split()) >= 2 and bool(_PROJECT_WORDS.search(t))
+
+
+def describes_project(text: str) -> bool:
+    """True when the text says what the project is, not only that there is one: "en fait le projet
+    coûte 35 000 €" or "le maire porte le projet" name no project (the word "projet" alone)."""
+    t = re.sub(r"\bprojets?\b", " ", fold((text or "")[:MAX_TEXT]))
     return len(t.split()) >= 2 and bool(_PROJECT_WORDS.search(t))
 
 

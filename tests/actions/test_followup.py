@@ -270,3 +270,31 @@ def test_a_correction_after_the_verdict_recomputes(conversation, first, correcti
     msgs = conversation.say(correction)
     assert conversation.slots[slot] == value and _verdicts(msgs)
     assert not conversation.slots["assessments"]
+
+
+# --- issue 11's evaluation: kinds of follow-ups it showed misread (sentences written here) --------
+
+def test_a_cost_correction_after_the_verdict_keeps_the_description(conversation):
+    _mamers_3a_verdict(conversation)
+    description = conversation.slots["description"]
+    conversation.say("en fait le projet coûte 28 000 €")
+    assert conversation.slots["budget_eur"] == 28000
+    assert conversation.slots["description"] == description      # not replaced by "le projet coûte…"
+    assert conversation.slots["pending_question"] != "digital_change"
+
+
+def test_a_second_project_asked_with_et_pour_is_assessed_not_taken_for_a_what_if(conversation):
+    _mamers_3a_verdict(conversation)
+    msgs = conversation.say("Et pour équiper l'accueil de la mairie d'une borne de paiement, ça passe ?")
+    assert not any("Hypothèse" in (m.get("text") or "") for m in msgs)
+    assert "projet 2" in "\n".join(m.get("text") or "" for m in msgs)
+
+
+def test_a_late_sponsor_answer_after_the_verdict_is_no_second_project(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("je ne sais pas encore")
+    conversation.say("juin 2022")
+    assert conversation.slots["decision_level_sponsor"] == "unknown"
+    msgs = conversation.say("Finalement oui, le maire soutient le projet.")
+    assert "projet 2" not in "\n".join(m.get("text") or "" for m in msgs)
+    assert conversation.slots["decision_level_sponsor"] is True

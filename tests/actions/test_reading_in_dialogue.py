@@ -113,3 +113,40 @@ def test_an_article_is_not_a_budget(conversation):
     assert conversation.slots["pending_question"] == "budget_eur"
     conversation.say("un budget de 15 000 €")
     assert conversation.slots["budget_eur"] == 15000
+
+
+def test_a_date_without_year_is_read_within_the_guichet_and_never_gives_a_not_eligible(conversation):
+    # today (2026) is after the results deadline: "30 juin" is not the next 30 June from today
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    assert conversation.slots["pending_question"] == "results_date"
+    conversation.say("pour le 30 juin")
+    assert conversation.slots["results_date"] == "2021-06-30"
+    assert conversation.slots["assessment"]["eligibility"] != "not_eligible"
+
+
+def test_a_guessed_year_after_the_deadline_asks_for_the_year(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    msgs = conversation.say("dans trois ans")
+    assert "De quelle année s'agit-il" in _texts(msgs)
+    assert conversation.slots["results_date"] is None
+    assert conversation.slots["pending_question"] == "results_date"
+    assert (conversation.slots.get("assessment") or {}).get("eligibility") != "not_eligible"
+    conversation.say("juin 2022")
+    assert conversation.slots["results_date"] == "2022-06-30"
+
+
+def test_homonyms_answered_with_a_preposition(conversation):
+    conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
+    conversation.say("dans le 77")
+    assert conversation.slots["assessment"]["collectivity"]["code"] == "77404"
+
+
+def test_a_departement_inside_the_name_is_no_filter(conversation):
+    conversation.say("on veut former nos agents au numérique")
+    assert conversation.slots["pending_question"] == "collectivity"
+    # the trained entity reads "Loire" as a département: it is part of the région's name
+    conversation.say("la région Pays de la Loire", entities=[{"entity": "department", "value": "Loire"}])
+    assert conversation.slots["collectivity"] == "région Pays de la Loire"
+    assert conversation.slots["assessment"]["collectivity"]["type"] == "region"

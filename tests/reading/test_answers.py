@@ -68,3 +68,19 @@ def test_dont_know(text):
                                   "je ne sais pas " + "vraiment " * 30])
 def test_not_dont_know(text):
     assert not is_dont_know(text)
+
+
+@pytest.mark.parametrize("text", [
+    "je sais pa trop",
+    "jsai pa encore",
+    "Je ne suis pas en mesure de le dire pour l'instant.",
+    "Le dossier devra d'abord être présenté aux élus, je n'ai pas la réponse.",
+    "ça doit encore être discuté en bureau communautaire",
+])
+def test_dont_know_in_typos_and_letters(text):
+    assert is_dont_know(text)
+
+
+@pytest.mark.parametrize("text", ["pas encore validé", "non", "le maire passe en mairie"])
+def test_not_dont_know(text):
+    assert not is_dont_know(text)

@@ -135,3 +135,15 @@ def test_pieces_of_misspelt_compound_names_are_not_taken(index):
 def test_matches_keep_only_the_maximal_names(small):
     assert [key for _, _, key, _ in small.matches("la mairie de plougastel daoulas et le mans")] == \
         ["plougastel daoulas", "le mans"]
+
+
+def test_an_epci_named_without_its_legal_form_when_the_name_says_what_it_is():
+    nancy = Ref("epci", "245400676", "CU du Grand Nancy Métropole", "54", 257000)
+    nancy_commune = Ref("commune", "54395", "Nancy", "54", 104000)
+    entries = [(key_of(r.name), r, True) for r in (nancy, nancy_commune)]
+    entries += [(k, nancy, True) for k in N.expand_epci(key_of(nancy.name))]
+    index = NameIndex(entries)
+    m = _first(index, "chargé de mission au Grand Nancy Métropole, on voudrait un portail de démarches")
+    assert m is not None and m.refs == (nancy,)
+    assert m.query == "CU du Grand Nancy Métropole"
+    assert N.expand_epci("cc du pays flechois") == ["communaute de communes du pays flechois"]   # no bare "du pays flechois"

@@ -177,3 +177,62 @@ def test_dates_without_a_year_roll_over_and_never_steal_numbers():
     assert P.parse_date("juin 2022", today=dt.date(2021, 3, 15)) == "2022-06-30"     # a year wins
     assert P.parse_date("sept agents", today=dt.date(2021, 3, 15)) is None
     assert P.parse_date("mardi", today=dt.date(2021, 3, 15)) is None
+
+
+# --- dates without a year, read within the guichet's calendar (issue 11) -------------------------
+
+WINDOW = (dt.date(2021, 1, 25), dt.date(2022, 12, 31))     # knowledge/rules.yml, guichet
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("le 30 juin", "2021-06-30"),
+    ("pour septembre prochain", "2021-09-30"),
+    ("d'ici la fin de l'année", "2021-12-31"),
+    ("l'année prochaine", "2022-12-31"),
+    ("en avril", "2021-04-30"),
+    ("dans 6 mois", "2021-07-25"),
+    ("juin 2023", "2023-06-30"),            # a written year is never changed
+    ("fin 2022", "2022-12-31"),
+])
+def test_a_date_without_year_after_the_guichet_is_read_from_its_opening(text, expected):
+    # today after the results deadline (as on this machine): the year is not taken from today
+    assert P.parse_date(text, today=dt.date(2026, 12, 1), window=WINDOW) == expected
+    # the old reading, from today, gave a date after the deadline
+    if "20" not in text:
+        assert P.parse_date(text, today=dt.date(2026, 12, 1)) > "2022-12-31"
+
+
+def test_inside_the_window_a_date_without_year_is_read_from_today():
+    assert P.parse_date("le 30 juin", today=dt.date(2022, 2, 10), window=WINDOW) == "2022-06-30"
+    assert P.parse_date("septembre prochain", today=dt.date(2021, 10, 3), window=WINDOW) == "2022-09-30"
+
+
+@pytest.mark.parametrize("text, today", [
+    ("le 30 juin", dt.date(2022, 9, 1)),            # the next 30 June is in 2023: a guess
+    ("l'année prochaine", dt.date(2022, 5, 1)),
+    ("dans 3 ans", dt.date(2026, 12, 1)),
+])
+def test_a_guessed_year_after_the_deadline_is_not_read_but_asked(text, today):
+    assert P.parse_date(text, today=today, window=WINDOW) is None
+    assert P.date_needs_year(text, today=today, window=WINDOW)
+    assert P.parse_date(text, today=today) is not None        # without the window: read, after 2022
+
+
+def test_date_needs_year_only_for_year_less_dates():
+    today = dt.date(2022, 9, 1)
+    assert not P.date_needs_year("juin 2023", today=today, window=WINDOW)   # written: the verdict says no
+    assert not P.date_needs_year("le 30 novembre", today=today, window=WINDOW)
+    assert not P.date_needs_year("12 000 €", today=today, window=WINDOW)
+    assert not P.date_needs_year("le 30 juin", today=today)                 # no window: old reading
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("en novambre 2022", "2022-11-30"),
+    ("vers juillett 2022", "2022-07-31"),
+    ("decembr 2021", "2021-12-31"),
+    ("fevrie 2022", "2022-02-28"),
+    ("pour l'annee 2022", "2022-12-31"),        # "annee" is no month
+    ("la mairie 2022", None),                  # nor "mairie"
+])
+def test_a_misspelt_month_before_a_year(text, expected):
+    assert P.parse_date(text) == expected
