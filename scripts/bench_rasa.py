@@ -72,14 +72,18 @@ async def _post(session: aiohttp.ClientSession, url: str, payload: dict) -> tupl
     async with session.post(url, json=payload) as r:
         body = await r.json(content_type=None)
         if r.status != 200:
-            raise RuntimeError(f"{url}: HTTP {r.status}")
+            raise TurnFailed(f"{url}: HTTP {r.status}")
     return (time.perf_counter() - t0) * 1000, body
+
+
+class TurnFailed(RuntimeError):
+    """A non-200 answer (the REST channel's 503 when a turn fails, e.g. under saturation)."""
 
 
 async def run_mode(base: str, convs: list[list[str]], users: int, parse_only: bool) -> dict:
     """Play every conversation; `users` conversations at a time, each sending without pause."""
     latencies: list[float] = []
-    empty_replies = 0
+    empty_replies = failed = 0
     queue: asyncio.Queue = asyncio.Queue()
     for c in convs:
         queue.put_nowait(c)
@@ -89,13 +93,17 @@ async def run_mode(base: str, convs: list[list[str]], users: int, parse_only: bo
 
     async with aiohttp.ClientSession(connector=conn, timeout=timeout) as session:
         async def user() -> None:
-            nonlocal empty_replies
+            nonlocal empty_replies, failed
             while not queue.empty():
                 turns = queue.get_nowait()
                 sender = f"bench-{uuid.uuid4().hex}"
                 for text in turns:
                     payload = {"text": text} if parse_only else {"sender": sender, "message": text}
-                    ms, body = await _post(session, url, payload)
+                    try:
+                        ms, body = await _post(session, url, payload)
+                    except TurnFailed:
+                        failed += 1           # counted and reported, not a crash of the whole run
+                        continue
                     latencies.append(ms)
                     if not parse_only and not body:
                         empty_replies += 1
@@ -104,9 +112,11 @@ async def run_mode(base: str, convs: list[list[str]], users: int, parse_only: bo
         await asyncio.gather(*(user() for _ in range(users)))
         elapsed = time.perf_counter() - t0
     latencies.sort()
+    if not latencies:                                   # every turn failed: no latency to report
+        latencies = [float("nan")]
     return {"turns": len(latencies), "seconds": elapsed, "turns_per_s": len(latencies) / elapsed,
             "p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
-            "empty_replies": empty_replies}
+            "empty_replies": empty_replies, "failed": failed}
 
 
 async def bench(base: str, n: int, users: int, warmup: int) -> dict:
@@ -177,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ceiling of Rasa itself: a template-only turn ('merci') {floor:.1f} turns/s = "
               f"{100 * floor / floor_parse:.0f} % of parsing 'merci' {floor_parse:.1f} /s")
         print(f"turns without any bot reply: {empty}")
-    return 0
+        print("failed turns (HTTP error, not timed): " + ", ".join(
+            f"{mode} {r['failed']}" for mode, r in results.items() if r["failed"]) if any(
+            r["failed"] for r in results.values()) else "failed turns (HTTP error): 0")
+    # a failed turn in a sequential mode is a real error, not saturation
+    return 1 if any(r["failed"] for mode, r in results.items() if "sequential" in mode) else 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@
     python scripts/check_intents.py
         every intent of domain.yml has training examples (at least MIN_EXAMPLES) and is used in a
         story or rule of data/; every intent of the NLU data, test stories and held-out set is
-        declared; no held-out utterance (tests/rasa/nlu_test.yml) is in the training data.
+        declared; no held-out text is in the training data (normalised: case, accents, punctuation,
+        spaces): the utterances of tests/rasa/nlu_test.yml, the procedure questions of tests/faq/,
+        every user message of tests/conversations/scenarios.yml (first, the fixed answers of
+        `facts`, mid, after and their answers) and the descriptions of tests/descriptions/heldout.yml;
+        only the stock answers of GENERIC_ANSWERS ("oui", "je ne sais pas"…) may be in both.
     python scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
         fails when the intent macro-F1 of `rasa test nlu` on the held-out set is under the goal
         (and prints the per-intent F1 and the entity F1 when the entity report is next to it).
@@ -74,6 +78,48 @@ def story_intents(paths: list[Path]) -> set[str]:
     return used
 
 
+# Stock answers that any user gives to a yes/no or open question, in the training data (intents
+# affirm, deny, inform) and in the held-out conversations alike (the simulated user answers
+# "je ne sais pas" to an input its scenario does not give): not a leak, so allowed, normalised as
+# _plain gives them. Keep this list short: a sentence is never generic. The last four are bare
+# values said alone (a month, an amount, a commune name), which any user writes the same way.
+GENERIC_ANSWERS = {"oui", "non", "yes", "oui oui", "je ne sais pas", "je sais pas", "aucune idee",
+                   "pas encore", "decembre 2022", "mars 2023", "12k€", "sainte marie"}
+
+
+def held_out_messages(root: Path = ROOT) -> list[tuple[str, str]]:
+    """[(where, text)]: what the simulated user says in tests/conversations/scenarios.yml (first
+    message, the fixed answers of `facts`, the `mid` question, the `after` messages and their
+    answers) and the texts of tests/descriptions/heldout.yml."""
+    out: list[tuple[str, str]] = []
+    scenarios = root / "tests" / "conversations" / "scenarios.yml"
+    if scenarios.exists():
+        for s in _load(scenarios).get("scenarios") or []:
+            sid = s.get("id", "?")
+            if isinstance(s.get("first"), str):
+                out.append((f"conversation message ({sid}, first)", s["first"]))
+            for key, value in (s.get("facts") or {}).items():
+                if isinstance(value, str):
+                    out.append((f"conversation message ({sid}, answer {key})", value))
+            mid = s.get("mid") or {}
+            if isinstance(mid.get("text"), str):
+                out.append((f"conversation message ({sid}, mid)", mid["text"]))
+            for n, after in enumerate(s.get("after") or []):
+                if isinstance(after.get("text"), str):
+                    out.append((f"conversation message ({sid}, after {n})", after["text"]))
+                for key, value in (after.get("facts") or {}).items():
+                    if isinstance(value, str):
+                        out.append((f"conversation message ({sid}, after {n} answer {key})", value))
+    descriptions = root / "tests" / "descriptions" / "heldout.yml"
+    if descriptions.exists():
+        data = _load(descriptions)
+        items = data if isinstance(data, list) else data.get("descriptions") or data.get("cases") or []
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                out.append((f"description ({item.get('id', '?')})", item["text"]))
+    return out
+
+
 def check_data(root: Path = ROOT) -> list[str]:
     problems: list[str] = []
     domain = _load(root / "domain.yml")
@@ -118,6 +164,11 @@ def check_data(root: Path = ROOT) -> list[str]:
             for text, _label in check_faq.load_set(path):
                 if _plain(text) in seen:
                     problems.append(f"held-out FAQ question also in the training data: {text!r}")
+    # every user message of the held-out conversation set and the held-out descriptions (issue 11)
+    seen_plain = {_plain(e) for examples in training.values() for e in examples} - GENERIC_ANSWERS
+    for where, text in held_out_messages(root):
+        if _plain(text) in seen_plain:
+            problems.append(f"held-out {where} also in the training data: {text!r}")
     story_files = [p for p in sorted(tests.glob("*.yml")) if p != held_out_file]
     for intent in sorted(story_intents(story_files) - declared - DEFAULT_INTENTS):
         problems.append(f"test stories use intent '{intent}', not declared in domain.yml")
