@@ -15,7 +15,7 @@ MODEL := models/fitn7.tar.gz
 # held-out procedure questions scored by scripts/check_faq.py, with their goals (README, "Evaluation sets"):
 # 0.90 on the questions of the NLU set; on tests/faq/heldout.yml the 0.90 goal is not met yet
 # (0.885 measured), 0.85 keeps it from falling back
-FAQ_HELD_OUT := tests/rasa/nlu_test.yml@0.90 tests/faq/heldout.yml@0.85
+FAQ_HELD_OUT := tests/rasa/nlu_test.yml@0.90 tests/faq/heldout.yml@0.90
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
 .PHONY: help install referential train run shell test test-engine test-descriptions test-descriptions-goals test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations redis cluster-packages cluster test-cluster
@@ -63,7 +63,7 @@ test-rasa: install referential train redis
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/rasa/nlu_test.yml --out results/nlu
 	$(PY) scripts/check_intents.py --report results/nlu/intent_report.json --min-f1 0.95
 	$(PY) scripts/check_faq.py --model $(MODEL) $(FAQ_HELD_OUT)
-	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions tests/rasa_plugins
+	FITN7_NO_WARMUP=1 $(BIN)/pytest -q tests/actions tests/rasa_plugins tests/rasa
 
 test-triage: install referential train
 	$(BIN)/pytest -q tests/triage
