@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import json
 import logging
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -85,6 +86,11 @@ cases_table = sa.Table(
     sa.Column("summary", sa.Text),
     sa.Column("handoff_reason", sa.Text),
     sa.Column("handoff_at", sa.DateTime),
+    # migration 0003: the demarches-simplifiees dossier prefilled from this conversation (issue 14)
+    sa.Column("dossier_number", sa.String(32)),
+    sa.Column("dossier_id", sa.String(128)),
+    sa.Column("dossier_url", sa.String(2000)),
+    sa.Column("prefilled_at", sa.DateTime),
 )
 
 notes_table = sa.Table(
@@ -97,7 +103,38 @@ notes_table = sa.Table(
     sa.Column("old_status", sa.String(16)),
     sa.Column("new_status", sa.String(16)),
     sa.Column("text", sa.Text),
+    sa.Column("author", sa.String(64)),      # migration 0003: staff login; NULL = shared password
 )
+
+# migration 0003: "Cette réponse vous a-t-elle aidé ?" (issue 14, part 3), one row per answer.
+# Linked to the case by conversation_id (an FAQ answer may come before any case exists).
+feedback_table = sa.Table(
+    "triage_feedback", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
+    sa.Column("about", sa.String(8), nullable=False),
+    sa.Column("faq_key", sa.String(128)),
+    sa.Column("helpful", sa.Boolean, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+)
+
+# migration 0003: named staff accounts (issue 14, part 6); without any, the shared password
+staff_users_table = sa.Table(
+    "triage_staff_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("login", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+)
+
+FEEDBACK_ABOUT = ("verdict", "faq")
+COMMENT_MAX = 2000
+FAQ_KEY_MAX = 128
+LOGIN_MAX = 64
+SHARED_AUTHOR = "équipe"   # shown for a note written under the single shared password
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
 
 def utcnow() -> dt.datetime:
@@ -209,6 +246,11 @@ class Note:
     text: str | None
     old_status: str | None = None
     new_status: str | None = None
+    author: str | None = None       # staff login; None under the shared password
+
+    @property
+    def author_label(self) -> str:
+        return self.author or SHARED_AUTHOR
 
 
 @dataclass
@@ -240,7 +282,14 @@ class Case:
     summary: str | None = None
     handoff_reason: str | None = None
     handoff_at: dt.datetime | None = None
+    dossier_number: str | None = None
+    dossier_id: str | None = None
+    dossier_url: str | None = None
+    prefilled_at: dt.datetime | None = None
     notes: list[Note] = field(default_factory=list)
+    # who wrote the latest note or status change: a login, SHARED_AUTHOR under the shared
+    # password, None when staff never wrote on the case (filled by get() and select_ids())
+    last_author: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -366,13 +415,26 @@ class CaseStore:
 
     # -- writing -------------------------------------------------------------------------
 
+    def _retry(self, write, what: str = "case"):
+        """Run `write()`; a locked database (SQLite) or a lost connection is tried again a bounded
+        number of times, and the caller learns of the last failure (never a silent loss)."""
+        delay = WRITE_BACKOFF
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return write()
+            except OperationalError as exc:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                log.warning("triage: %s write failed (%s), retry %s", what, type(exc).__name__,
+                            attempt + 1)
+                time.sleep(delay)
+                delay *= 2
+        raise RuntimeError("unreachable")  # pragma: no cover
+
     def record(self, conversation_id: str, channel: str, request: dict | None,
                assessment: dict | None, handoff_reason: str | None = None) -> int:
         """Create or update the case of this conversation; returns its id."""
-        conversation_id = (conversation_id or "").replace("\x00", "").strip()
-        if not conversation_id:
-            raise InputError("identifiant de conversation manquant : le dossier n'est pas enregistré")
-        conversation_id = conversation_id[:128]
+        conversation_id = _conversation_id(conversation_id, "le dossier n'est pas enregistré")
         self._ensure()
         now = utcnow()
         values: dict[str, Any] = {"updated_at": now}
@@ -385,19 +447,151 @@ class CaseStore:
             values["handoff_reason"] = reason
             values["handoff_at"] = now
         channel = _clip(channel, CHANNEL_MAX) or "inconnu"
-        delay = WRITE_BACKOFF
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                return self._upsert(conversation_id, channel, values, reason, now)
-            except OperationalError as exc:
-                # "database is locked" (SQLite) or a lost connection: try again, a bounded number
-                # of times; the caller learns of the last failure (never a silent loss)
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise
-                log.warning("triage: case write failed (%s), retry %s", type(exc).__name__, attempt + 1)
-                time.sleep(delay)
-                delay *= 2
-        raise RuntimeError("unreachable")  # pragma: no cover
+        return self._retry(lambda: self._upsert(conversation_id, channel, values, reason, now))
+
+    def record_prefill(self, conversation_id: str, channel: str, dossier_number: str | int,
+                       dossier_id: str, dossier_url: str) -> int:
+        """The demarches-simplifiees dossier prefilled from this conversation (issue 14, part 1):
+        creates or updates the case like `record` (a later prefill replaces the earlier one) and
+        returns the case id."""
+        conversation_id = _conversation_id(conversation_id, "le dossier prérempli n'est pas enregistré")
+        if isinstance(dossier_number, bool):
+            dossier_number = None
+        number = _clip(dossier_number, 32)
+        if not number:
+            raise InputError("numéro du dossier démarches-simplifiées manquant")
+        url = _clip(dossier_url, 2000)
+        if not url or not re.match(r"^https?://[^\s]+$", url):
+            raise InputError("adresse du dossier démarches-simplifiées manquante ou invalide "
+                             "(attendu : https://…)")
+        self._ensure()
+        now = utcnow()
+        values = {"updated_at": now, "dossier_number": number, "dossier_id": _clip(dossier_id, 128),
+                  "dossier_url": url, "prefilled_at": now}
+        channel = _clip(channel, CHANNEL_MAX) or "inconnu"
+        return self._retry(lambda: self._upsert(conversation_id, channel, values, None, now))
+
+    # -- satisfaction (issue 14, part 3) ------------------------------------------------
+
+    def record_feedback(self, conversation_id: str, about: str, helpful: bool,
+                        faq_key: str | None = None) -> int:
+        """One answer to "Cette réponse vous a-t-elle aidé ?" after a verdict or an FAQ answer;
+        returns the feedback id."""
+        conversation_id = _conversation_id(conversation_id, "l'avis n'est pas enregistré")
+        about = (about or "").strip().lower() if isinstance(about, str) else about
+        if about not in FEEDBACK_ABOUT:
+            raise InputError(f"avis sur « {about} » inconnu : choisir verdict ou faq")
+        if not isinstance(helpful, bool):
+            raise InputError("réponse à « Cette réponse vous a-t-elle aidé ? » illisible : oui ou non")
+        key = _clip(faq_key, FAQ_KEY_MAX)
+        self._ensure()
+        values = {"conversation_id": conversation_id, "about": about, "faq_key": key,
+                  "helpful": helpful, "created_at": utcnow()}
+
+        def write() -> int:
+            with self.engine.begin() as conn:
+                return int(conn.execute(feedback_table.insert().values(**values))
+                           .inserted_primary_key[0])
+
+        feedback_id = self._retry(write, "feedback")
+        log.info("triage: feedback %s (%s, %s)", feedback_id, about, "oui" if helpful else "non")
+        return feedback_id
+
+    def comment_feedback(self, conversation_id: str, comment: str) -> bool:
+        """Attach a free comment to the latest "not helpful" answer of this conversation that has
+        none yet; False when there is no such answer (nothing written)."""
+        conversation_id = _conversation_id(conversation_id, "le commentaire n'est pas enregistré")
+        text = _clip(comment, COMMENT_MAX)
+        if not text:
+            raise InputError("le commentaire est vide")
+        self._ensure()
+        f = feedback_table.c
+
+        def write() -> bool:
+            with self.engine.begin() as conn:
+                target = conn.execute(
+                    sa.select(f.id).where(f.conversation_id == conversation_id)
+                    .where(f.helpful.is_(False)).where(f.comment.is_(None))
+                    .order_by(f.created_at.desc(), f.id.desc()).limit(1)).scalar()
+                if target is None:
+                    return False
+                conn.execute(feedback_table.update().where(f.id == target).values(comment=text))
+                return True
+
+        done = self._retry(write, "feedback")
+        log.info("triage: feedback comment %s", "attached" if done else "without a 'non' answer")
+        return done
+
+    def feedback_for(self, conversation_id: str) -> list[dict]:
+        """The answers of one conversation, oldest first (case detail, tests)."""
+        self._ensure()
+        f = feedback_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(feedback_table).where(f.conversation_id == conversation_id)
+                                .order_by(f.created_at, f.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    # -- staff accounts (issue 14, part 6) ----------------------------------------------
+
+    def add_user(self, login: str, password_hash: str) -> int:
+        """A named staff account (the hash from assistant.helpdesk.triage.hash_password). An
+        existing login is refused (remove it first); returns the account id."""
+        login = normalize_login(login)
+        if not password_hash or not str(password_hash).startswith(("scrypt:", "scrypt$")):
+            raise InputError("empreinte de mot de passe invalide (attendu : scrypt)")
+        self._ensure()
+
+        def write() -> int:
+            with self.engine.begin() as conn:
+                return int(conn.execute(staff_users_table.insert().values(
+                    login=login, password_hash=password_hash, created_at=utcnow(),
+                    disabled=False)).inserted_primary_key[0])
+
+        try:
+            user_id = self._retry(write, "staff user")
+        except IntegrityError:
+            raise InputError(f"le compte « {login} » existe déjà") from None
+        log.info("triage: staff account %s added", user_id)
+        return user_id
+
+    def remove_user(self, login: str) -> bool:
+        """Delete the account (its notes keep their author's login); False when unknown."""
+        login = normalize_login(login)
+        self._ensure()
+
+        def write() -> bool:
+            with self.engine.begin() as conn:
+                return conn.execute(staff_users_table.delete()
+                                    .where(staff_users_table.c.login == login)).rowcount > 0
+
+        return self._retry(write, "staff user")
+
+    def list_users(self) -> list[dict]:
+        self._ensure()
+        u = staff_users_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(u.id, u.login, u.created_at, u.disabled)
+                                .order_by(u.login)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def has_users(self) -> bool:
+        """True when at least one enabled account exists (the login form then asks for a login)."""
+        self._ensure()
+        u = staff_users_table.c
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(u.id).where(u.disabled.is_(False)).limit(1)).first() is not None
+
+    def user_hash(self, login: str) -> str | None:
+        """The hash of an enabled account, or None (unknown, disabled or unreadable login)."""
+        try:
+            login = normalize_login(login)
+        except InputError:
+            return None
+        self._ensure()
+        u = staff_users_table.c
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(u.password_hash).where(u.login == login)
+                                .where(u.disabled.is_(False))).scalar()
 
     def _upsert(self, conversation_id: str, channel: str, values: dict, reason: str | None,
                 now: dt.datetime) -> int:
@@ -434,7 +628,8 @@ class CaseStore:
                     raise
         raise RuntimeError("unreachable")  # pragma: no cover
 
-    def set_status(self, case_id: int, status: str, note: str | None = None) -> Case:
+    def set_status(self, case_id: int, status: str, note: str | None = None,
+                   author: str | None = None) -> Case:
         code = normalize_status(status)
         self._ensure()
         now = utcnow()
@@ -447,11 +642,11 @@ class CaseStore:
                          .values(status=code, updated_at=now))
             conn.execute(notes_table.insert().values(
                 case_id=case_id, created_at=now, kind="status", old_status=row.status,
-                new_status=code, text=_clip(note, NOTE_MAX)))
+                new_status=code, text=_clip(note, NOTE_MAX), author=_clip(author, LOGIN_MAX)))
         log.info("triage: case %s status %s -> %s", case_id, row.status, code)
         return self.get(case_id)
 
-    def add_note(self, case_id: int, text: str) -> Case:
+    def add_note(self, case_id: int, text: str, author: str | None = None) -> Case:
         text = _clip(text, NOTE_MAX)
         if not text:
             raise InputError("la note est vide")
@@ -462,7 +657,8 @@ class CaseStore:
                             .where(cases_table.c.id == case_id)).first() is None:
                 raise InputError(f"dossier n° {case_id} introuvable")
             conn.execute(notes_table.insert().values(case_id=case_id, created_at=now,
-                                                     kind="note", text=text))
+                                                     kind="note", text=text,
+                                                     author=_clip(author, LOGIN_MAX)))
             conn.execute(cases_table.update().where(cases_table.c.id == case_id)
                          .values(updated_at=now))
         log.info("triage: case %s note added", case_id)
@@ -480,7 +676,9 @@ class CaseStore:
             notes = conn.execute(sa.select(notes_table).where(notes_table.c.case_id == case_id)
                                  .order_by(notes_table.c.created_at, notes_table.c.id)).all()
         case.notes = [Note(id=n.id, created_at=n.created_at, kind=n.kind, text=n.text,
-                           old_status=n.old_status, new_status=n.new_status) for n in notes]
+                           old_status=n.old_status, new_status=n.new_status, author=n.author)
+                      for n in notes]
+        case.last_author = case.notes[-1].author_label if case.notes else None
         return case
 
     def get_by_conversation(self, conversation_id: str) -> Case | None:
@@ -521,6 +719,10 @@ class CaseStore:
                 for row in conn.execute(sa.select(cases_table).where(cases_table.c.id.in_(chunk))):
                     case = Case.from_row(row)
                     out[case.id] = case
+                n = notes_table.c
+                for row in conn.execute(sa.select(n.case_id, n.author).where(n.case_id.in_(chunk))
+                                        .order_by(n.created_at, n.id)):
+                    out[row.case_id].last_author = row.author or SHARED_AUTHOR   # the latest wins
         return out
 
     def transcript(self, conversation_id: str) -> list[TranscriptLine] | None:
@@ -580,7 +782,7 @@ class CaseStore:
         except (NoSuchTableError, OperationalError, ProgrammingError):
             events = None
         has_ts = events is not None and "timestamp" in events.c
-        result = {"cutoff": cutoff, "cases": 0, "notes": 0, "events": 0}
+        result = {"cutoff": cutoff, "cases": 0, "notes": 0, "events": 0, "feedback": 0}
         with self.engine.connect() as conn:      # reads only: no write lock
             old = conn.execute(sa.select(cases_table.c.id, cases_table.c.conversation_id)
                                .where(cases_table.c.updated_at < cutoff)).all()
@@ -615,10 +817,33 @@ class CaseStore:
                         .where(events.c.sender_id.in_(chunk))).scalar_one()
                     if not dry_run:
                         conn.execute(events.delete().where(events.c.sender_id.in_(chunk)))
+        # satisfaction answers (their comments are free text) are kept no longer than the cases
+        with self.engine.begin() as conn:
+            old_feedback = feedback_table.c.created_at < cutoff
+            result["feedback"] = conn.execute(sa.select(sa.func.count()).select_from(feedback_table)
+                                              .where(old_feedback)).scalar_one()
+            if not dry_run:
+                conn.execute(feedback_table.delete().where(old_feedback))
         result["conversations"] = sorted(senders) if not dry_run else []
         log.info("triage: purge older than %s days: %s cases, %s events%s", older_than_days,
                  result["cases"], result["events"], " (simulation)" if dry_run else "")
         return result
+
+
+def _conversation_id(value: Any, consequence: str) -> str:
+    text = (value or "").replace("\x00", "").strip() if isinstance(value, str) else ""
+    if not text:
+        raise InputError(f"identifiant de conversation manquant : {consequence}")
+    return text[:128]
+
+
+def normalize_login(value: Any) -> str:
+    """A staff login: lower case letters, digits and . _ @ - (64 at most)."""
+    login = (value or "").strip().lower() if isinstance(value, str) else ""
+    if not _LOGIN.match(login):
+        raise InputError(f"identifiant « {value} » invalide : lettres minuscules, chiffres et . _ @ - "
+                         f"({LOGIN_MAX} caractères au plus)")
+    return login
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

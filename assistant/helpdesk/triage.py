@@ -390,6 +390,8 @@ def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = 
         "users_count": case.users_count,
         "handoff_reason": case.handoff_reason,
         "description": case.description,
+        "dossier": ({"number": case.dossier_number, "id": case.dossier_id, "url": case.dossier_url,
+                     "prefilled_at": fmt_time(case.prefilled_at)} if case.dossier_number else None),
     }
     if prio:
         out["priority"] = prio.to_dict()
@@ -404,7 +406,8 @@ def case_to_dict(case: Case, prio: Priority | None = None, with_details: bool = 
             "assessed_at": fmt_time(case.assessed_at),
             "notes": [{"at": fmt_time(n.created_at), "kind": n.kind, "text": n.text,
                        "old_status": STATUSES.get(n.old_status or "", n.old_status),
-                       "new_status": STATUSES.get(n.new_status or "", n.new_status)}
+                       "new_status": STATUSES.get(n.new_status or "", n.new_status),
+                       "author": n.author_label}
                       for n in case.notes],
         })
     return out
@@ -422,6 +425,9 @@ CSV_COLUMNS = [
     # Labels of the code columns "Type" and "Sous-axe", appended so that the columns above keep
     # their positions for anyone importing the file ("Éligibilité" already holds the label).
     ("collectivity_type_label", "Type (libellé)"), ("sub_axis_label", "Sous-axe (libellé)"),
+    # issue 14: the demarches-simplifiees dossier prefilled from the conversation, and the last
+    # staff member (login; "équipe" under the shared password) who wrote on the case
+    ("dossier_number", "Dossier démarches-simplifiées"), ("last_author", "Dernière intervention par"),
 ]
 
 
@@ -455,6 +461,8 @@ def csv_rows(items: Iterable[QueueItem], header: bool = True, start: int = 1) ->
             "description": c.description or "", "conversation_ref": conversation_ref(c.conversation_id),
             "collectivity_type_label": case_type_label(c),
             "sub_axis_label": sub_axis_cell(c.sub_axis),
+            "dossier_number": c.dossier_number or "",
+            "last_author": c.last_author or "",
         }
         yield [_csv_safe(str(row[key])) for key, _ in CSV_COLUMNS]
 

@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("triage_cases") as batch:
-        batch.drop_column("collectivity_epci_type")
+    # plain DROP COLUMN (SQLite >= 3.35): batch mode would recreate triage_cases, and dropping the
+    # old table cascades to the notes under foreign_keys=ON (migrations/README.md)
+    op.drop_column("triage_cases", "collectivity_epci_type")

@@ -40,7 +40,8 @@ def _pg_url() -> str | None:
 
 def _reset_pg(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS triage_case_notes, triage_cases, "
+        conn.execute(sa.text("DROP TABLE IF EXISTS triage_case_notes, triage_cases, triage_feedback, "
+                             "triage_staff_users, "
                              "triage_alembic_version CASCADE"))
         conn.execute(sa.text("DROP TABLE IF EXISTS events CASCADE"))
     cases_module._migrated.discard(str(engine.url))  # this process had migrated it already

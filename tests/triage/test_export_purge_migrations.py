@@ -167,7 +167,7 @@ def test_upgrade_from_0001_keeps_the_cases_and_adds_the_epci_kind(engine):
         conn.execute(sa.text("INSERT INTO triage_cases (conversation_id, channel, created_at, updated_at, "
                              "status, collectivity_name, collectivity_type) VALUES ('v1', 'rest', "
                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'nouveau', 'CC Ancienne', 'epci')"))
-    assert migrate(engine, "head") == head_revision() == "0002_epci_type"
+    assert migrate(engine, "head") == head_revision()
     store = CaseStore(engine)
     old = store.get_by_conversation("v1")
     assert old.collectivity_name == "CC Ancienne" and old.collectivity_epci_type is None

@@ -139,7 +139,9 @@ def test_csv_keeps_code_columns_in_place_and_appends_label_columns(store, engine
     rows = _csv(queue(store))
     header = rows[0]
     assert header[:len(CSV_HEADER_BEFORE_LABELS)] == CSV_HEADER_BEFORE_LABELS
-    assert header[len(CSV_HEADER_BEFORE_LABELS):] == ["Type (libellé)", "Sous-axe (libellé)"]
+    # the label columns come right after, then the columns of issue 14 (appended after them)
+    assert header[len(CSV_HEADER_BEFORE_LABELS):len(CSV_HEADER_BEFORE_LABELS) + 2] == [
+        "Type (libellé)", "Sous-axe (libellé)"]
     assert header == [label for _, label in CSV_COLUMNS]
     col = {name: i for i, name in enumerate(header)}
     by_conv = {r[col["Conversation"]]: r for r in rows[1:]}
