@@ -196,3 +196,15 @@ def test_the_store_down_does_not_stop_the_prefill(conv, fake_ds, monkeypatch):
     monkeypatch.setattr(cases.CaseStore, "default", classmethod(down))
     msgs = conv.say("/prefill", "prefill")
     assert "Votre dossier est prérempli" in msgs[0]["text"]
+
+
+def test_the_mapping_file_is_checked_by_its_schema():
+    from assistant.eligibility import schema
+    good = DS.mapping()
+    schema.check("ds_prefill.yml", good)
+    bad_key = {**good, "fields": [{**good["fields"][0], "formt": "text"}]}
+    with pytest.raises(schema.SchemaError, match="formt"):
+        schema.check("ds_prefill.yml", bad_key)
+    bad_format = {**good, "fields": [{**good["fields"][0], "format": "oui_non"}]}
+    with pytest.raises(schema.SchemaError, match="format"):
+        schema.check("ds_prefill.yml", bad_format)
