@@ -23,6 +23,8 @@ from assistant.fmt import eur, integer
 
 from . import engine as E
 from . import faq as F
+from . import feedback as FB
+from . import prefill as PF
 from . import followup as U
 from . import render
 from . import texts as T
@@ -53,6 +55,17 @@ def guarded(run):
             dispatcher.utter_message(text=T.ERROR)
             return []
     return wrapper
+
+
+async def guarded_call(name: str, dispatcher: CollectingDispatcher, coro) -> list[EventType]:
+    """`await coro` under the same guard as `guarded` (for the actions of actions/prefill.py)."""
+    class _Named:
+        def name(self):
+            return name
+
+    async def run(_self, _dispatcher, _tracker, _domain):
+        return await coro
+    return await guarded(run)(_Named(), dispatcher, None, None)
 
 
 def _referential():
@@ -332,6 +345,8 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
         events += handoff(dispatcher, tracker, new, public, reason)
     else:
         E.record_case(_case_id(tracker), _channel(tracker), E.request_from_slots(new), public)
+    # issue 14: the prefill offer (eligible / to confirm), else the satisfaction question
+    events += PF.offer(dispatcher, tracker, public, E.request_from_slots(new))
     return events
 
 
@@ -374,7 +389,10 @@ class ActionProcess(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        return process(dispatcher, tracker)
+        reply = await FB.reply(dispatcher, tracker)   # a pending offer's answer (issue 14)
+        if reply is not None:
+            return reply
+        return FB.withdraw(tracker, process(dispatcher, tracker))
 
 
 class ActionFallback(Action):
@@ -385,7 +403,10 @@ class ActionFallback(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        return process(dispatcher, tracker, from_fallback=True)
+        reply = await FB.reply(dispatcher, tracker)   # a pending offer's answer (issue 14)
+        if reply is not None:
+            return reply
+        return FB.withdraw(tracker, process(dispatcher, tracker, from_fallback=True))
 
 
 class ActionOutOfScope(Action):
@@ -396,7 +417,10 @@ class ActionOutOfScope(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        return process(dispatcher, tracker, off_topic=True)
+        reply = await FB.reply(dispatcher, tracker)   # a pending offer's answer (issue 14)
+        if reply is not None:
+            return reply
+        return FB.withdraw(tracker, process(dispatcher, tracker, off_topic=True))
 
 
 class ActionWhatIf(Action):
@@ -411,8 +435,8 @@ class ActionWhatIf(Action):
         previous = _last_assessment(tracker)
         message = tracker.latest_message or {}
         if U.verdict_given(previous, tracker.get_slot("pending_question")) and U.is_what_if(message.get("text") or ""):
-            return what_if(dispatcher, tracker, _slots(tracker), previous, message)
-        return process(dispatcher, tracker)   # no "et si…" form (e.g. "Mamers"): a correction or an answer
+            return what_if(dispatcher, tracker, _slots(tracker), previous, message)   # the offer ends by itself
+        return FB.withdraw(tracker, process(dispatcher, tracker))   # no "et si…" form (e.g. "Mamers"): a correction or an answer
 
 
 def answer_faq(dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> list[EventType]:
@@ -425,7 +449,9 @@ def answer_faq(dispatcher: CollectingDispatcher, tracker: Tracker, key: str | No
     else:
         dispatcher.utter_message(text=F.answer_text(entry), json_message={"faq": {"id": entry.get("id")}})
     resume(dispatcher, tracker)
-    return [SlotSet("fallback_count", 0)]
+    if entry is None:
+        return FB.withdraw(tracker, [SlotSet("fallback_count", 0)])
+    return [SlotSet("fallback_count", 0)] + FB.after_faq(dispatcher, tracker, key)
 
 
 def resume(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -444,7 +470,12 @@ class ActionResume(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         resume(dispatcher, tracker)
-        return []
+        message = tracker.latest_message or {}
+        if (message.get("intent") or {}).get("name") == F.RETRIEVAL_INTENT:
+            # after utter_faq (rule "procedure question at any time"): the satisfaction question, last
+            key, _confidence = F.selected(message)
+            return FB.after_faq(dispatcher, tracker, key)
+        return FB.withdraw(tracker, [])
 
 
 class ActionHandoff(Action):
@@ -456,8 +487,8 @@ class ActionHandoff(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         previous = _last_assessment(tracker)
-        return handoff(dispatcher, tracker, _slots(tracker), _public(previous) if previous is not None else None,
-                       HANDOFF_USER)
+        return FB.withdraw(tracker, handoff(dispatcher, tracker, _slots(tracker),
+                                            _public(previous) if previous is not None else None, HANDOFF_USER))
 
 
 class ActionRestartConversation(Action):

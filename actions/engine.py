@@ -19,7 +19,8 @@ REQUEST_SLOTS = inputs.slot_keys()
 BOOL_SLOTS = tuple(k for k in REQUEST_SLOTS if inputs.by_key()[k].type == "bool")
 INT_SLOTS = tuple(k for k in REQUEST_SLOTS if inputs.by_key()[k].type == "count")  # Rasa keeps floats
 # Slots of the dialogue's own state (not inputs of the engine); domain.yml declares both kinds.
-STATE_SLOTS = ("role", "assessment", "assessments", "pending_question", "fallback_count", "handoff_pending")
+STATE_SLOTS = ("role", "assessment", "assessments", "pending_question", "fallback_count", "handoff_pending",
+               "offer", "prefilled")   # issue 14: the pending offer (prefill, satisfaction), the prefilled dossier
 
 
 def request_from_slots(slots: dict[str, Any]) -> dict:

@@ -406,10 +406,29 @@ class HowToChangeFile(Strict):
     __root__: Dict[str, Dict[str, str]]
 
 
+# --------------------------------------------------------------------------- ds_prefill.yml
+
+class DsField(Strict):
+    value: Literal["collectivity_name", "collectivity_insee", "collectivity_epci", "collectivity_department",
+                   "applicant_type_label", "sub_axis", "amount_eur", "description", "digital_change",
+                   "budget_eur", "results_date", "decision_level_sponsor", "funded_only_by_local_authorities",
+                   "agents_count", "users_count"]
+    champ: str
+    format: Literal["text", "integer", "boolean", "date", "commune", "epci", "departement"]
+    label: str
+    max_length: Optional[int] = None
+
+
+class DsPrefillFile(Strict):
+    draft_kept_days: int
+    fields: List[DsField]
+
+
 FILES: dict[str, type[Strict]] = {
     "inputs.yml": InputsFile, "rules.yml": RulesFile, "amounts.yml": AmountsFile, "contacts.yml": ContactsFile,
     "faq.yml": FaqFile, "texts.yml": TextsFile, "labels.yml": LabelsFile, "triage.yml": TriageFile,
     "sub_axes.yml": SubAxesFile, "applicant_kinds.yml": ApplicantKindsFile, "how_to_change.yml": HowToChangeFile,
+    "ds_prefill.yml": DsPrefillFile,
 }
 
 

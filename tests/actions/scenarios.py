@@ -21,6 +21,7 @@ ACTIONS = {
     "greet": ["utter_greet", "action_resume"], "help": ["utter_help", "action_resume"],
     "out_of_scope": ["action_out_of_scope"], "insult": ["utter_insult", "action_resume"],
     "thanks": ["utter_thanks"], "goodbye": ["utter_goodbye"], "start_over": ["action_restart_conversation"],
+    "prefill": ["action_prefill"], "feedback": ["action_feedback"],
 }
 
 SCENARIOS: list[dict] = [
@@ -289,10 +290,12 @@ def render_stories(conversation_factory) -> str:
                     lines.append(f"    - {k}: {_yaml_value(v)}")
             for action in turn["actions"]:
                 lines.append(f"  - action: {action}")
-                if action.startswith("action_") and turn["slots"] and action == [
+                # the slots of the dialogue's own offers (issue 14) do not influence the conversation
+                shown = [(k, v) for k, v in turn["slots"] if k not in ("offer", "prefilled")]
+                if action.startswith("action_") and shown and action == [
                         a for a in turn["actions"] if a.startswith("action_")][-1]:
                     lines.append("  - slot_was_set:")
-                    for k, v in turn["slots"]:
+                    for k, v in shown:
                         if k == "assessment":
                             continue
                         if isinstance(v, (list, dict)):
