@@ -182,7 +182,8 @@ async def chat_preflight(request: web.Request) -> web.Response:
 
 
 def clean_bot_message(item: object) -> dict | None:
-    """Keep only what the widget renders: text, buttons [{title, payload}], custom.assessment."""
+    """Keep only what the widget renders: text, buttons [{title, payload}] or link buttons
+    [{title, url}] (http or https only, e.g. the prefilled dossier), custom.assessment."""
     if not isinstance(item, dict):
         return None
     out: dict = {}
@@ -192,6 +193,9 @@ def clean_bot_message(item: object) -> dict | None:
     for b in item.get("buttons") or []:
         if isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str):
             buttons.append({"title": b["title"], "payload": b["payload"]})
+        elif (isinstance(b, dict) and isinstance(b.get("title"), str) and isinstance(b.get("url"), str)
+              and b["url"].startswith(("https://", "http://"))):
+            buttons.append({"title": b["title"], "url": b["url"]})
     if buttons:
         out["buttons"] = buttons
     custom = item.get("custom")
@@ -269,7 +273,7 @@ class ChatState:
         return self.buttons.get(sender, frozenset())
 
     def remember_answer(self, sender: str, messages: list[dict]) -> None:
-        payloads = frozenset(b["payload"] for m in messages[-1:] for b in m.get("buttons") or [])
+        payloads = frozenset(b["payload"] for m in messages[-1:] for b in m.get("buttons") or [] if "payload" in b)
         self._touch(self.buttons, sender, payloads)
 
     def count_turn(self, sender: str) -> bool:

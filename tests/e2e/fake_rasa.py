@@ -73,6 +73,11 @@ class FakeRasa:
         sender, text = body["sender"], body["message"]
         if text == "silence":          # Rasa's answer when its action server is down
             return web.json_response([])
+        if text == "mon dossier":       # a link button (the prefilled dossier) and a hostile one
+            return web.json_response([{"recipient_id": sender, "text": "Votre dossier est prérempli.",
+                                       "buttons": [{"title": "Ouvrir mon dossier", "type": "web_url",
+                                                    "url": "https://www.demarches-simplifiees.fr/dossiers/123"},
+                                                   {"title": "Piège", "url": "javascript:alert(4)"}]}])
         if text.startswith("lentement"):
             await asyncio.sleep(1.0)
         if "<" in text:

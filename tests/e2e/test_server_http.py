@@ -45,6 +45,14 @@ def test_proxy_passes_the_conversation_and_filters_the_answer(fake_site, fake_ra
     assert "recipient_id" not in answer[0]
 
 
+def test_proxy_keeps_http_link_buttons_only(fake_site):
+    status, _, body = chat(fake_site, {"sender": SENDER, "message": "mon dossier"})
+    assert status == 200
+    assert json.loads(body) == [{"text": "Votre dossier est prérempli.",
+                                 "buttons": [{"title": "Ouvrir mon dossier",
+                                              "url": "https://www.demarches-simplifiees.fr/dossiers/123"}]}]
+
+
 @pytest.mark.parametrize("payload, status, fragment", [
     (b"pas du json", 400, "objet JSON"),
     ([1, 2], 400, "objet JSON"),

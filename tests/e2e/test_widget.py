@@ -329,3 +329,14 @@ def test_retry_sends_the_same_message_id_and_no_answer_offers_retry(page, fake_s
     assert "indisponible" in error.inner_text()
     assert error.get_by_role("button", name="Réessayer").is_visible()
     assert bodies[-1]["message_id"] != bodies[0]["message_id"]
+
+
+def test_link_button_is_a_link(page, fake_site):
+    page.goto(fake_site.url + "/embed-demo")
+    open_chat_with_keyboard(page)
+    send(page, "mon dossier")
+    wait_until(page, "() => document.querySelectorAll('#fitn7-log .fitn7-quick a').length === 1")
+    link = page.locator("#fitn7-log .fitn7-quick a")
+    assert link.inner_text() == "Ouvrir mon dossier"
+    assert link.get_attribute("href") == "https://www.demarches-simplifiees.fr/dossiers/123"
+    assert page.locator("#fitn7-log a[href^='javascript']").count() == 0

@@ -344,6 +344,10 @@
   function renderQuickReplies(buttons) {
     var group = el("div", { class: "fitn7-quick", role: "group", "aria-label": TXT.quick });
     buttons.forEach(function (b) {
+      if (b && typeof b.title === "string" && typeof b.url === "string" && safeHref(b.url)) {
+        group.appendChild(link(b.url, b.title, "fitn7-btn fr-btn fr-btn--sm"));   // e.g. the prefilled dossier
+        return;
+      }
       if (!b || typeof b.title !== "string" || typeof b.payload !== "string") { return; }
       var button = el("button", { type: "button", class: cls("fitn7-btn fitn7-btn--quick", "fr-btn fr-btn--secondary fr-btn--sm"), text: b.title });
       button.addEventListener("click", function () {
