@@ -14,8 +14,8 @@ STAMP := $(VENV)/.installed
 MODEL := models/fitn7.tar.gz
 # held-out procedure questions scored by scripts/check_faq.py, with their goals (README, "Evaluation sets"):
 # 0.90 on the questions of the NLU set; on tests/faq/heldout.yml the 0.90 goal is not met yet
-# (0.885 measured), 0.85 keeps it from falling back
-FAQ_HELD_OUT := tests/rasa/nlu_test.yml@0.90 tests/faq/heldout.yml@0.90
+# (0.875 with the model of main on 2026-12-02), 0.85 keeps it from falling back
+FAQ_HELD_OUT := tests/rasa/nlu_test.yml@0.90 tests/faq/heldout.yml@0.85
 RASA_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 
 .PHONY: help install referential train run shell test test-engine test-descriptions test-descriptions-goals test-rasa test-triage test-postgres test-web browser bench clean delete-data eval-conversations redis cluster-packages cluster test-cluster
