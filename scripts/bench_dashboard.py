@@ -30,26 +30,11 @@ import sqlalchemy as sa  # noqa: E402
 
 from assistant.db import get_engine  # noqa: E402
 from assistant.helpdesk.cases import CaseStore, cases_table, feedback_table, utcnow  # noqa: E402
+# Rasa's events table as SQLTrackerStore creates it, shared with the triage tests
+from tests.triage.helpers import events_table  # noqa: E402
 
 DEPARTMENTS = ["72", "61", "53", "13", "2A", "974", "75", "69", "33", "59", "44", "35", "29", "67"]
 REASONS = ["verdict à confirmer", "incompréhensions répétées", "demande de l'usager"]
-
-
-def events_table(engine) -> sa.Table:
-    # the columns of rasa.core.tracker_store.SQLTrackerStore.SQLEvent (Rasa 3.6)
-    md = sa.MetaData()
-    table = sa.Table(
-        "events", md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-        sa.Column("type_name", sa.String(255), nullable=False),
-        sa.Column("timestamp", sa.Float),
-        sa.Column("intent_name", sa.String(255)),
-        sa.Column("action_name", sa.String(255)),
-        sa.Column("data", sa.Text),
-    )
-    md.create_all(engine)
-    return table
 
 
 def fill(store: CaseStore, n: int, seed: int) -> int:
