@@ -667,26 +667,30 @@ class CaseStore:
     # -- reading -------------------------------------------------------------------------
 
     def get(self, case_id: int) -> Case:
+        case = self._read(sa.select(cases_table).where(cases_table.c.id == case_id))
+        if case is None:
+            raise InputError(f"dossier n° {case_id} introuvable")
+        return case
+
+    def get_by_conversation(self, conversation_id: str) -> Case | None:
+        """The conversation's case, or None, read in one query: a purge (or a deletion by another
+        instance) between two reads must not turn "no case" into an error."""
+        return self._read(sa.select(cases_table).where(cases_table.c.conversation_id == conversation_id))
+
+    def _read(self, query) -> Case | None:
         self._ensure()
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(cases_table).where(cases_table.c.id == case_id)).first()
+            row = conn.execute(query).first()
             if row is None:
-                raise InputError(f"dossier n° {case_id} introuvable")
+                return None
             case = Case.from_row(row)
-            notes = conn.execute(sa.select(notes_table).where(notes_table.c.case_id == case_id)
+            notes = conn.execute(sa.select(notes_table).where(notes_table.c.case_id == case.id)
                                  .order_by(notes_table.c.created_at, notes_table.c.id)).all()
         case.notes = [Note(id=n.id, created_at=n.created_at, kind=n.kind, text=n.text,
                            old_status=n.old_status, new_status=n.new_status, author=n.author)
                       for n in notes]
         case.last_author = case.notes[-1].author_label if case.notes else None
         return case
-
-    def get_by_conversation(self, conversation_id: str) -> Case | None:
-        self._ensure()
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(cases_table.c.id)
-                               .where(cases_table.c.conversation_id == conversation_id)).first()
-        return self.get(row.id) if row else None
 
     def select(self, where: list | None = None) -> list[Case]:
         """Cases matching SQL conditions on `cases_table` (see assistant.helpdesk.triage.Filter)."""

@@ -180,3 +180,27 @@ def test_transcript_from_the_tracker_store(store, engine):
     assert [(l.speaker, l.text) for l in lines] == [("user", "Bonjour, nous sommes à Mamers"),
                                                     ("bot", "Quel est votre projet ?")]
     assert lines[0].at is not None and lines[0].at.year == 1970
+
+
+def test_a_case_purged_while_it_is_read_is_no_case_not_an_error(store, engine):
+    """The web server's purge runs in its own thread (and other instances purge too): a case deleted
+    between the statements of get_by_conversation is "no case" or the case as read, never a
+    "dossier introuvable" error (CI saw it: tests/triage/test_retention_env.py)."""
+    case_id = store.record("purgee", "rest", {}, assessment())
+    fired = []
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def purge_after_first_read(conn, cursor, statement, parameters, context, executemany):
+        if not fired and statement.lstrip().upper().startswith("SELECT") and "cases" in statement:
+            fired.append(statement)
+            with engine.begin() as other:
+                other.execute(notes_table.delete().where(notes_table.c.case_id == case_id))
+                other.execute(cases_table.delete().where(cases_table.c.id == case_id))
+
+    try:
+        found = store.get_by_conversation("purgee")
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", purge_after_first_read)
+    assert fired, "the deletion never ran between the reads"
+    assert found is None or found.id == case_id
+    assert store.get_by_conversation("purgee") is None
