@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from .config import database_url
 
@@ -34,6 +35,11 @@ def _engine(url: str) -> Engine:
         # a short busy timeout: a write meeting a lock fails fast and is retried by the caller
         # (CaseStore.record), rather than holding a thread (or an event loop) for 30 s
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": sqlite_busy_timeout()}
+        if ":memory:" not in url and url.rstrip("/") not in ("sqlite:", "sqlite+pysqlite:"):
+            # SQLAlchemy 1.4 opens a file database anew for every query (NullPool): opening it and its
+            # three pragmas were a quarter of an engine answer (scripts/bench_engine.py). Pooled, as
+            # SQLAlchemy 2.0 does by default; overflow so that a burst of threads never waits.
+            kwargs.update(poolclass=QueuePool, pool_size=5, max_overflow=20)
     else:
         # a database server restarted (or failed over) leaves dead pooled connections: test each
         # one when it is taken, so that the first action after the restart does not fail
