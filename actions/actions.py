@@ -401,7 +401,7 @@ class ActionProcess(Action):
 class ActionSmallTalk(Action):
     """"merci", "au revoir" (rules thanks / goodbye): while a question is pending, the message is first
     read as an answer to it ("jsp" is "je ne sais pas", "à la Réunion" a département the classifier
-    took for small talk): then it goes to the engine loop like any answer. Otherwise the response."""
+    took for small talk): then it goes to the engine loop like any answer. Otherwise a French "avec plaisir" / "au revoir"."""
 
     def name(self) -> str:
         return "action_small_talk"
@@ -414,7 +414,7 @@ class ActionSmallTalk(Action):
                 return reply
             return FB.withdraw(tracker, process(dispatcher, tracker))
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        dispatcher.utter_message(response="utter_goodbye" if intent == "goodbye" else "utter_thanks")
+        dispatcher.utter_message(text=T.GOODBYE if intent == "goodbye" else T.THANKS)
         return []
 
 

@@ -173,9 +173,9 @@ def test_a_departement_taken_for_goodbye_answers_the_pending_question(conversati
 def test_thanks_and_goodbye_without_an_answer_are_small_talk(conversation):
     conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
     assert conversation.slots["pending_question"] == "decision_level_sponsor"
-    assert conversation.say("merci beaucoup", "thanks")[0]["response"] == "utter_thanks"
+    assert "Avec plaisir" in _texts(conversation.say("merci beaucoup", "thanks"))
     assert conversation.slots["pending_question"] == "decision_level_sponsor"
-    assert conversation.say("au revoir", "goodbye")[0]["response"] == "utter_goodbye"
+    assert "Au revoir" in _texts(conversation.say("au revoir", "goodbye"))
 
 
 def test_an_answer_taken_for_a_procedure_question_answers_the_pending_question(conversation):
