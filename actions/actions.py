@@ -270,8 +270,11 @@ def process(dispatcher: CollectingDispatcher, tracker: Tracker, from_fallback: b
             and not looks_like_project((message.get("text") or "")):
         ex.updates.pop("description")   # "Hello, can you help me?" is not a project description
         ex.answered = pending in ex.updates
-    if (from_fallback or off_topic) and not (ex.answered or ex.dont_know):
-        ex.updates = {}   # a message the NLU did not understand only counts as an answer
+    if (from_fallback or off_topic) and not (ex.answered or ex.dont_know) and not (
+            after_verdict and set(ex.updates) & (U.HARD_FACTS | set(E.BOOL_SLOTS))):
+        # a message the NLU did not understand only counts as an answer, or after the verdict as a
+        # correction of a fact ("correction : 9000 euros", "oui, le maire porte le projet")
+        ex.updates = {}
     updates = dict(ex.updates)
     if ex.dont_know and pending and updates.get(pending) == UNKNOWN \
             and E.check_request(E.request_from_slots({**slots, pending: UNKNOWN})):
@@ -395,6 +398,38 @@ class ActionProcess(Action):
         return FB.withdraw(tracker, process(dispatcher, tracker))
 
 
+class ActionSmallTalk(Action):
+    """"merci", "au revoir" (rules thanks / goodbye): while a question is pending, the message is first
+    read as an answer to it ("jsp" is "je ne sais pas", "à la Réunion" a département the classifier
+    took for small talk): then it goes to the engine loop like any answer. Otherwise a French "avec plaisir" / "au revoir"."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        if answers_pending(tracker):
+            reply = await FB.reply(dispatcher, tracker)   # a pending offer's answer (issue 14)
+            if reply is not None:
+                return reply
+            return FB.withdraw(tracker, process(dispatcher, tracker))
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        dispatcher.utter_message(text=T.GOODBYE if intent == "goodbye" else T.THANKS)
+        return []
+
+
+def answers_pending(tracker: Tracker) -> bool:
+    """True when the latest message answers the pending question (or says "je ne sais pas" to it)."""
+    pending = tracker.get_slot("pending_question")
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    if not pending or not text.strip() or text.startswith("/"):
+        return False
+    cands = ((_last_assessment(tracker) or {}).get("collectivity") or {}).get("candidates") or []
+    ex = extract(message, pending, _slots(tracker), _referential(), candidates=cands)
+    return ex.answered or ex.dont_know
+
+
 class ActionFallback(Action):
     """NLU fallback: still an answer if it fits the pending question; two in a row: a human."""
 
@@ -469,8 +504,12 @@ class ActionResume(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        resume(dispatcher, tracker)
         message = tracker.latest_message or {}
+        if answers_pending(tracker) and not U.is_question(message.get("text") or ""):
+            # "Oui, le projet est soutenu par les élus" taken for a procedure question (or a
+            # greeting): read as the answer to the pending question, the dialogue goes on
+            return FB.withdraw(tracker, process(dispatcher, tracker))
+        resume(dispatcher, tracker)
         if (message.get("intent") or {}).get("name") == F.RETRIEVAL_INTENT:
             # after utter_faq (rule "procedure question at any time"): the satisfaction question, last
             key, _confidence = F.selected(message)

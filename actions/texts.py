@@ -42,3 +42,7 @@ HANDOFF_NEEDS_PLACE = ("Si vous m'indiquez votre collectivité (nom, code postal
                        "préfecture qui gère votre dossier.")
 OUT_OF_SCOPE = ("Je ne sais répondre qu'en français et sur le guichet départemental FITN7 axe 3 (financement de "
                 "projets numériques des collectivités) : éligibilité, montant, procédure, contact.")
+
+# "merci" / "au revoir" without an answer to the pending question (action_small_talk)
+THANKS = "Avec plaisir. Bonne continuation dans votre projet !"
+GOODBYE = "Au revoir, et bonne chance pour votre candidature."

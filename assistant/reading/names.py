@@ -204,6 +204,7 @@ class NameIndex:
             words = key.split()
             for n in range(1, len(words)):
                 self._prefixes.add(" ".join(words[:n]))
+        self._add_short_names()
         for table in (self._exact, self._alt):
             for refs in table.values():
                 refs.sort(key=lambda r: (-(r.population or -1), r.type, r.code))
@@ -212,6 +213,28 @@ class NameIndex:
         self._choices = sorted(self._exact, key=len)
         self._choice_lengths = [len(c) for c in self._choices]
         self.build_seconds = time.perf_counter() - t0
+
+    def _add_short_names(self) -> None:
+        """"Carhaix" for Carhaix-Plouguer: a commune named "A-B" (two words joined by a hyphen) is
+        also found by its first word, as an alternative key, when that word names nothing else, starts
+        no other name and is not a common word (so not "Boulogne", which starts Boulogne-sur-Mer too)."""
+        firsts: dict[str, list[Ref]] = {}
+        starts: dict[str, int] = {}
+        for key in list(self._exact) + list(self._alt):
+            first = key.split()[0]
+            starts[first] = starts.get(first, 0) + 1
+        for key, refs in self._exact.items():
+            words = key.split()
+            if len(words) != 2 or len(words[0]) < 4 or words[0] in COMMON_WORDS or words[0] in _SAINTS.values() \
+                    or words[0] in ("saints", "saintes"):
+                continue
+            for ref in refs:
+                if ref.type == "commune" and key_of(ref.name) == key and ref.name.count("-") == 1 \
+                        and " " not in ref.name and "'" not in ref.name:
+                    firsts.setdefault(words[0], []).append(ref)
+        for first, refs in firsts.items():
+            if len(refs) == 1 and starts.get(first) == 1 and first not in self._exact and first not in self._alt:
+                self._alt[first] = list(refs)
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._alt)
@@ -335,7 +358,8 @@ class NameIndex:
         if not rest and _capital(toks, i) and (end - i >= 2 or "-" in text[toks[i].start:toks[end - 1].end]):
             return "alone", None                            # "Madame, la Dijon Métropole souhaite…"
         if pending == "collectivity" and len(words) <= 12 and (
-                end - i >= 2 or _capital(toks, i) or words[i] not in FUNCTION_WORDS):
+                end - i >= 2 or _capital(toks, i) or words[i] not in FUNCTION_WORDS) \
+                and not self._common_noun(before, words, i, end, toks):
             return "answer", None
         key_words = words[i:end]
         contracted = len(before) == i + 1                    # "aux Magnils": the name is "les magnils"
@@ -353,6 +377,19 @@ class NameIndex:
                 and not self._after_head(before + ["-"], toks, i, text):
             return "capital", None                          # "… Plougastel-Daoulas …" written as a name
         return None, None
+
+    def _common_noun(self, before: list[str], words: list[str], i: int, end: int, toks: list[_Token]) -> bool:
+        """A one-word name in lower case that reads as a common word of the answer: after a
+        determiner ("un simple habitant", "notre petite équipe"), or written without the accents of
+        the name and followed by other words ("simple habitant" is not Simplé). Alone it stays a name."""
+        if end - i != 1 or _capital(toks, i):
+            return False
+        if before and before[-1] in _DETERMINERS:
+            return True
+        if end == len(words):
+            return False
+        raw = toks[i].raw.casefold()
+        return not any(raw == r.name.casefold() for r in self.refs(words[i])[0])
 
     @staticmethod
     def _after_head(before: list[str], toks: list[_Token], i: int, text: str) -> bool:
@@ -519,6 +556,8 @@ _LOOSE = {"de", "d", "pour", "en", "sur", "dans", "depuis", "vers"}   # often be
 _PLACE_WORDS = {"a", "au", "aux", "chez", "pres"}                     # "à X": a place
 _NAME_CONNECTORS = {"de", "d", "du", "des", "la", "le", "les", "l", "sur", "sous", "en", "les", "aux", "et"}
 _ARTICLES = {"la", "le", "les", "l"}
+_DETERMINERS = {"un", "une", "mon", "ma", "mes", "notre", "nos", "votre", "vos", "ce", "cet", "cette", "ces",
+                "son", "sa", "ses", "leur", "leurs", "quel", "quelle"}
 _EPCI_STOP = re.compile(r"[.;:!?()\[\]\n«»\"]")
 
 

@@ -93,7 +93,8 @@ class Conversation:
         name = action or {"request_human": "action_handoff", "nlu_fallback": "action_fallback",
                           "what_if": "action_what_if",
                           "out_of_scope": "action_out_of_scope",
-                          "prefill": "action_prefill", "feedback": "action_feedback"}.get(base, "action_process")
+                          "prefill": "action_prefill", "feedback": "action_feedback",
+                          "thanks": "action_small_talk", "goodbye": "action_small_talk"}.get(base, "action_process")
         return self.say_message(message, name)
 
     def say_message(self, message: dict, action_name: str) -> list[dict]:
@@ -101,7 +102,7 @@ class Conversation:
         from actions import prefill as PF
         classes = {cls().name(): cls for cls in (A.ActionProcess, A.ActionFallback, A.ActionWhatIf,
                                                  A.ActionHandoff, A.ActionResume, A.ActionRestartConversation,
-                                                 A.ActionOutOfScope, PF.ActionPrefill, PF.ActionFeedback)}
+                                                 A.ActionOutOfScope, A.ActionSmallTalk, PF.ActionPrefill, PF.ActionFeedback)}
         tracker = make_tracker(self.slots, message["text"], message["intent"]["name"], message["entities"],
                                self.sender, message["intent"].get("confidence", 0.95))
         tracker.latest_message = message

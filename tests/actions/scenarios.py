@@ -20,7 +20,7 @@ ACTIONS = {
     "faq": ["utter_faq", "action_resume"], "what_if": ["action_what_if"], "request_human": ["action_handoff"], "nlu_fallback": ["action_fallback"],
     "greet": ["utter_greet", "action_resume"], "help": ["utter_help", "action_resume"],
     "out_of_scope": ["action_out_of_scope"], "insult": ["utter_insult", "action_resume"],
-    "thanks": ["utter_thanks"], "goodbye": ["utter_goodbye"], "start_over": ["action_restart_conversation"],
+    "thanks": ["action_small_talk"], "goodbye": ["action_small_talk"], "start_over": ["action_restart_conversation"],
     "prefill": ["action_prefill"], "feedback": ["action_feedback"],
 }
 

@@ -150,3 +150,59 @@ def test_a_departement_inside_the_name_is_no_filter(conversation):
     conversation.say("la région Pays de la Loire", entities=[{"entity": "department", "value": "Loire"}])
     assert conversation.slots["collectivity"] == "région Pays de la Loire"
     assert conversation.slots["assessment"]["collectivity"]["type"] == "region"
+
+
+def test_a_dont_know_taken_for_thanks_answers_the_pending_question(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    assert conversation.slots["pending_question"] == "results_date"
+    msgs = conversation.say("jsp", "thanks")             # the classifier's mistake: SMS for "je ne sais pas"
+    assert "Avec plaisir" not in _texts(msgs)
+    assert conversation.slots["results_date"] == "unknown"
+    assert conversation.slots["pending_question"] != "results_date"
+
+
+def test_a_departement_taken_for_goodbye_answers_the_pending_question(conversation):
+    conversation.say("commune de Sainte-Colombe, nous voulons former nos agents à la messagerie")
+    assert conversation.slots["pending_question"] == "department"
+    msgs = conversation.say("dans la Seine-et-Marne", "goodbye")
+    assert "Au revoir" not in _texts(msgs)
+    assert conversation.slots["assessment"]["collectivity"]["code"] == "77404"
+
+
+def test_thanks_and_goodbye_without_an_answer_are_small_talk(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+    assert "Avec plaisir" in _texts(conversation.say("merci beaucoup", "thanks"))
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+    assert "Au revoir" in _texts(conversation.say("au revoir", "goodbye"))
+
+
+def test_an_answer_taken_for_a_procedure_question_answers_the_pending_question(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    assert conversation.slots["pending_question"] == "decision_level_sponsor"
+    conversation.say("Oui, c'est notre maire qui a voulu ce projet", "faq/criteria_general")
+    assert conversation.slots["decision_level_sponsor"] is True
+    assert conversation.slots["pending_question"] == "results_date"
+    conversation.say("Quand ouvre le guichet ?", "faq/opening")        # a real question: answered, asked again
+    assert conversation.slots["pending_question"] == "results_date"
+    assert "25 janvier 2021" in conversation.texts
+
+
+def test_a_correction_the_nlu_did_not_understand_after_the_verdict_is_applied(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    conversation.say("juin 2022")
+    assert conversation.slots["pending_question"] is None and conversation.slots["results_date"]
+    conversation.say("rectif, les résultats ce sera plutôt mars 2022", "nlu_fallback")
+    assert conversation.slots["results_date"] == "2022-03-31"
+
+
+def test_a_message_not_understood_after_the_verdict_without_a_fact_changes_nothing(conversation):
+    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
+    conversation.say("oui", "affirm")
+    conversation.say("juin 2022")
+    before = dict(conversation.slots)
+    conversation.say("blablabla zorg", "nlu_fallback")
+    assert {k: conversation.slots[k] for k in ("results_date", "budget_eur", "collectivity")} == \
+        {k: before[k] for k in ("results_date", "budget_eur", "collectivity")}

@@ -147,3 +147,24 @@ def test_an_epci_named_without_its_legal_form_when_the_name_says_what_it_is():
     assert m is not None and m.refs == (nancy,)
     assert m.query == "CU du Grand Nancy Métropole"
     assert N.expand_epci("cc du pays flechois") == ["communaute de communes du pays flechois"]   # no bare "du pays flechois"
+
+
+def test_a_two_word_commune_is_found_by_its_first_word_when_nothing_else_starts_so():
+    refs = [PLOUGASTEL, DAOULAS, Ref("commune", "92012", "Boulogne-Billancourt", "92", 120000),
+            Ref("commune", "62160", "Boulogne-sur-Mer", "62", 40000), Ref("commune", "99002", "Saint-Orens", "31")]
+    index = NameIndex([(key_of(r.name), r, True) for r in refs])
+    m = _first(index, "plougastel", pending="collectivity")
+    assert m.refs == (PLOUGASTEL,) and not m.exact and m.query == "Plougastel-Daoulas"
+    assert _first(index, "secrétaire de mairie à plougastel").refs == (PLOUGASTEL,)
+    assert _first(index, "boulogne", pending="collectivity") is None        # two communes start so
+    assert _first(index, "saint", pending="collectivity") is None
+
+
+def test_a_lower_case_common_word_of_the_answer_is_no_commune():
+    modeste = Ref("commune", "99001", "Modesté", "00", 300)
+    index = NameIndex([(key_of(modeste.name), modeste, True)])
+    assert _first(index, "en tant que modeste retraité", pending="collectivity") is None
+    assert _first(index, "je représente une modeste association", pending="collectivity") is None
+    assert _first(index, "modeste", pending="collectivity").refs == (modeste,)     # alone: the name
+    assert _first(index, "Modesté pour nous", pending="collectivity").refs == (modeste,)
+    assert _first(index, "modesté pour nous", pending="collectivity").refs == (modeste,)
