@@ -28,8 +28,8 @@ def sqlite_pragmas(dbapi_conn, _record=None) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """A new engine for `url` (get_engine() keeps one per URL)."""
     kwargs = {"future": True}
     if url.startswith("sqlite"):
         # a short busy timeout: a write meeting a lock fails fast and is retried by the caller
@@ -48,6 +48,9 @@ def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         event.listen(engine, "connect", sqlite_pragmas)
     return engine
+
+
+_engine = lru_cache(maxsize=8)(make_engine)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -89,6 +89,7 @@ social sante police marche hotel salle moulin eglise foret val lac pays petit ha
 nouveau nouvelle neuf fort cour clos champ plus moins tout tous rien sans sous sur aide aides dossier
 ordinateurs outil outils ecoles route routes gare poste fontaine tour tours font ports la le les lac
 ligne lignes jour jours distance terme temps long court point fin debut milieu mois an ans annee heure
+syndicat syndicats
 """.split())
 
 
@@ -347,6 +348,12 @@ class NameIndex:
         for h, types in _TYPED_HEADS:
             if len(head) >= len(h) and tuple(head[-len(h):]) == h:
                 return "typed", types
+        # "c'est pour le syndicat intercommunal de la Thur" names the applicant's kind, not the commune
+        # Le Syndicat (88): an article and a common word in lower case, after no explicit head
+        # (alone, "le port" still answers the question: La Réunion's Le Port)
+        if end - i == 2 and end < len(words) and words[i] in _ARTICLES and words[i + 1] in COMMON_WORDS \
+                and not toks[i + 1].raw[:1].isupper():
+            return None, None
         for h in _ROLE_HEADS:
             if len(head) >= len(h) and tuple(head[-len(h):]) == h:
                 return "role", None

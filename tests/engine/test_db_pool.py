@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assistant.db import _engine
+from assistant.db import make_engine
 
 
 def test_a_file_database_is_not_reopened_for_every_query(tmp_path):
     url = f"sqlite:///{tmp_path / 'pool.sqlite'}"
-    engine = _engine(url)
+    engine = make_engine(url)
     opened = []
     sa.event.listen(engine, "connect", lambda *a: opened.append(1))
     try:
@@ -24,15 +24,13 @@ def test_a_file_database_is_not_reopened_for_every_query(tmp_path):
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
-        _engine.cache_clear()
 
 
 def test_an_in_memory_database_keeps_its_own_pool():
-    engine = _engine("sqlite://")
+    engine = make_engine("sqlite://")
     try:
         with engine.connect() as conn:
             assert conn.execute(sa.text("select 1")).scalar() == 1
         assert type(engine.pool).__name__ != "QueuePool"
     finally:
         engine.dispose()
-        _engine.cache_clear()

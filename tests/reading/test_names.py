@@ -168,3 +168,16 @@ def test_a_lower_case_common_word_of_the_answer_is_no_commune():
     assert _first(index, "modeste", pending="collectivity").refs == (modeste,)     # alone: the name
     assert _first(index, "Modesté pour nous", pending="collectivity").refs == (modeste,)
     assert _first(index, "modesté pour nous", pending="collectivity").refs == (modeste,)
+
+
+def test_a_syndicat_named_in_lower_case_is_not_the_commune_le_syndicat(index, referential):
+    # "Le Syndicat" is a commune of the Vosges (88462): a lower-case "le syndicat …" is the applicant's
+    # kind, and its place must then be asked, not read as the Vosges
+    assert index.read("c pour le syndicat intercommunal à vocation multiple de la thur : un site").mentions == []
+    assert index.read("bonjour, pour le syndicat des eaux on veut former les agents").mentions == []
+    # written as a name, it is still the commune
+    m = index.read("mairie du Syndicat, on veut un site").mentions[0]
+    assert referential.lookup(m.query).match.code == "88462"
+    # alone, an article-led common word still answers the collectivity question
+    m = index.read("le port", pending="collectivity").mentions[0]
+    assert {c.name for c in referential.lookup(m.query).candidates} == {"Le Port"}    # 09 and 974
