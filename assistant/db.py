@@ -5,6 +5,7 @@ import os
 from functools import lru_cache
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
@@ -35,7 +36,7 @@ def make_engine(url: str) -> Engine:
         # a short busy timeout: a write meeting a lock fails fast and is retried by the caller
         # (CaseStore.record), rather than holding a thread (or an event loop) for 30 s
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": sqlite_busy_timeout()}
-        if ":memory:" not in url and url.rstrip("/") not in ("sqlite:", "sqlite+pysqlite:"):
+        if make_url(url).database not in (None, "", ":memory:"):
             # SQLAlchemy 1.4 opens a file database anew for every query (NullPool): opening it and its
             # three pragmas were a quarter of an engine answer (scripts/bench_engine.py). Pooled, as
             # SQLAlchemy 2.0 does by default; overflow so that a burst of threads never waits.

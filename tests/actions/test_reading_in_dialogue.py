@@ -189,19 +189,22 @@ def test_an_answer_taken_for_a_procedure_question_answers_the_pending_question(c
     assert "25 janvier 2021" in conversation.texts
 
 
-def test_a_correction_the_nlu_did_not_understand_after_the_verdict_is_applied(conversation):
+def _to_the_verdict(conversation) -> None:
+    """A 3a project of Mamers answered up to its verdict (nothing left to ask)."""
     conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
     conversation.say("oui", "affirm")
     conversation.say("juin 2022")
+
+
+def test_a_correction_the_nlu_did_not_understand_after_the_verdict_is_applied(conversation):
+    _to_the_verdict(conversation)
     assert conversation.slots["pending_question"] is None and conversation.slots["results_date"]
     conversation.say("rectif, les résultats ce sera plutôt mars 2022", "nlu_fallback")
     assert conversation.slots["results_date"] == "2022-03-31"
 
 
 def test_a_message_not_understood_after_the_verdict_without_a_fact_changes_nothing(conversation):
-    conversation.say("commune de Mamers : un consultant pour notre stratégie numérique")
-    conversation.say("oui", "affirm")
-    conversation.say("juin 2022")
+    _to_the_verdict(conversation)
     before = dict(conversation.slots)
     conversation.say("blablabla zorg", "nlu_fallback")
     assert {k: conversation.slots[k] for k in ("results_date", "budget_eur", "collectivity")} == \
